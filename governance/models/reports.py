@@ -1,0 +1,78 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .kernaktivitaet import Kernaktivitaet
+
+
+class Ampel(models.TextChoices):
+    GRUEN = "gruen", _("grün")
+    GELB = "gelb", _("gelb")
+    ROT = "rot", _("rot")
+
+
+class StatusberichtState(models.TextChoices):
+    DUE = "due", _("fällig")
+    SUBMITTED = "submitted", _("eingereicht")
+    ACCEPTED = "accepted", _("angenommen")
+    RETURNED = "returned", _("zurückgegeben")
+
+
+class Statusbericht(models.Model):
+    """A Sachstandsbericht a running KA owes for one period."""
+
+    kernaktivitaet = models.ForeignKey(
+        Kernaktivitaet, models.PROTECT, related_name="statusberichte", verbose_name=_("Kernaktivität")
+    )
+    faellig_am = models.DateField(_("fällig am"))
+    state = models.CharField(
+        _("Stand"), max_length=20, choices=StatusberichtState.choices, default=StatusberichtState.DUE
+    )
+    ampel_zeitplan = models.CharField(_("Ampel Zeitplan"), max_length=10, choices=Ampel.choices, blank=True)
+    ampel_budget = models.CharField(_("Ampel Budget"), max_length=10, choices=Ampel.choices, blank=True)
+    ampel_umfang = models.CharField(_("Ampel Umfang"), max_length=10, choices=Ampel.choices, blank=True)
+    fortschritt_prozent = models.PositiveSmallIntegerField(
+        _("Fortschritt in Prozent"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    meilensteine_erreicht = models.TextField(_("erreichte Meilensteine"), blank=True)
+    meilensteine_naechste = models.TextField(_("nächste Meilensteine"), blank=True)
+    text_oeffentlich = models.TextField(_("Sachstand für die Öffentlichkeit"), blank=True)
+    text_intern = models.TextField(_("interner Sachstand"), blank=True)
+    risiken = models.TextField(_("Risiken"), blank=True)
+    eingereicht_am = models.DateTimeField(_("eingereicht am"), null=True, blank=True)
+    eingereicht_von = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("eingereicht von"),
+    )
+    geprueft_am = models.DateTimeField(_("geprüft am"), null=True, blank=True)
+    geprueft_von = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("geprüft von"),
+    )
+    rueckgabegrund = models.TextField(_("Grund der Rückgabe"), blank=True)
+
+    class Meta:
+        verbose_name = _("Sachstandsbericht")
+        verbose_name_plural = _("Sachstandsberichte")
+        ordering = ["kernaktivitaet", "-faellig_am"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kernaktivitaet", "faellig_am"], name="bericht_once_per_due_date"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fortschritt_prozent__isnull=True) | models.Q(fortschritt_prozent__lte=100),
+                name="bericht_fortschritt_max_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kernaktivitaet.code} – {self.faellig_am:%d.%m.%Y}"

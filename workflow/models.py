@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Vertretung(models.Model):
+    """A deputy acts in the absent person's inbox for a date range, with no more rights than they have."""
+
+    vertretene_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="vertretungen_abwesend",
+        verbose_name=_("vertretene Person"),
+    )
+    vertretung = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="vertretungen_aktiv",
+        verbose_name=_("Vertretung"),
+    )
+    von = models.DateField(_("von"))
+    bis = models.DateField(_("bis"))
+    erstellt_am = models.DateTimeField(_("erstellt am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Vertretung")
+        verbose_name_plural = _("Vertretungen")
+        ordering = ["-von"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(bis__gte=F("von")),
+                name="vertretung_bis_not_before_von",
+                violation_error_message=_("Das Ende der Vertretung darf nicht vor ihrem Beginn liegen."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(vertretung=F("vertretene_person")),
+                name="vertretung_not_self",
+                violation_error_message=_("Niemand kann sich selbst vertreten."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vertretung} für {self.vertretene_person} ({self.von:%d.%m.%Y}–{self.bis:%d.%m.%Y})"
