@@ -1,5 +1,8 @@
-"""Shared fixtures. Tests marked ``postgres`` or ``redis`` skip with a reason on a laptop without those servers
-and fail in CI (CI=true), where .ci/run provides them."""
+"""Shared fixtures.
+
+Tests marked ``postgres`` or ``redis`` skip with a reason on a laptop without those servers and fail where the
+run requires them (CI=true requires all, REQUIRED_SERVICES narrows it), since .ci/run provides them.
+"""
 
 import os
 import socket
@@ -10,11 +13,16 @@ from django.conf import settings
 from django.core.management import call_command
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# In CI every service is required unless the run narrows it (the embedded run of .ci/run has no PostgreSQL).
+REQUIRED_SERVICES = set(
+    filter(None, os.environ.get("REQUIRED_SERVICES", "postgres,redis,browser" if IN_CI else "").split(","))
+)
 
 
-def _missing(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: the service must be there)", pytrace=False)
+def service_missing(service: str, reason: str) -> None:
+    """Skip with a reason on a laptop; fail where the run requires the service."""
+    if service in REQUIRED_SERVICES:
+        pytest.fail(f"{reason} (this run requires {service})", pytrace=False)
     pytest.skip(reason)
 
 
@@ -37,12 +45,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("postgres") and settings.DATABASES["default"]["ENGINE"] != (
         "django.db.backends.postgresql"
     ):
-        _missing("needs PostgreSQL: set DATABASE_URL=postgres://…")
+        service_missing("postgres", "needs PostgreSQL: set DATABASE_URL=postgres://…")
     if item.get_closest_marker("redis") and not _reachable(redis_url()):
-        _missing(f"needs a Redis server at {redis_url()}")
+        service_missing("redis", f"needs a Redis server at {redis_url()}")
 
 
 @pytest.fixture
 def strategy(db: None) -> None:
     """The real Bochum Strategie as the product ships it."""
-    call_command("load_strategy", verbosity=0, stdout=open(os.devnull, "w"))
+    with open(os.devnull, "w") as devnull:
+        call_command("load_strategy", verbosity=0, stdout=devnull)
