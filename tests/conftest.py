@@ -28,7 +28,9 @@ def service_missing(service: str, reason: str) -> None:
 
 def redis_url() -> str:
     return os.environ.get("REDIS_URL") or (
-        settings.CELERY_BROKER_URL if settings.CELERY_BROKER_URL.startswith("redis") else "redis://127.0.0.1:6379/0"
+        settings.CELERY_BROKER_URL
+        if settings.CELERY_BROKER_URL.startswith("redis")
+        else "redis://127.0.0.1:6379/0"
     )
 
 
