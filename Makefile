@@ -57,7 +57,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy .
+	DEBUG=true $(BIN)/mypy .
 
 format: install-dev
 	$(BIN)/ruff format .

@@ -170,4 +170,4 @@ class StatusberichtAdmin(admin.ModelAdmin):
     readonly_fields = ["state", "eingereicht_am", "eingereicht_von", "geprueft_am", "geprueft_von"]
 
 
-admin.site.empty_value_display = _("–")
+admin.site.empty_value_display = "–"

@@ -196,7 +196,7 @@ def parse_strategy(raw: Any) -> StrategyData:
         }
         if not isinstance(entry, dict):
             raise _fail(where, _("kein Objekt"))
-        month = entry.get("ratsbeschluss") or entry.get("beschluss")
+        month = str(entry.get("ratsbeschluss") or entry.get("beschluss") or "")
         versionen.append((_text(entry, "version", where), _month(month, where), entry.get("anlass", "")))
     if not versionen:
         raise _fail("strategie", _("keine Versionen"))

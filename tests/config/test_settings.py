@@ -67,7 +67,9 @@ def test_demo_users_creates_one_account_per_role(strategy, settings) -> None:
     from django.core.management import call_command
     from guardian.shortcuts import get_objects_for_user
 
-    from governance.models import KaStatus, Kompetenz
+    from django.db.models import QuerySet
+
+    from governance.models import KaStatus, Kernaktivitaet, Kompetenz
     from workflow.rights import Role
 
     settings.DEBUG = True
@@ -78,7 +80,7 @@ def test_demo_users_creates_one_account_per_role(strategy, settings) -> None:
     for role in Role:
         assert users.filter(groups__name=role.value).count() == 1
     assert users.get(username="admin").is_superuser
-    own = get_objects_for_user(
+    own: QuerySet[Kernaktivitaet] = get_objects_for_user(
         users.get(username="projektgruppe"), "governance.report_kernaktivitaet", accept_global_perms=False
     )
     assert own.count() == 3
