@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
 from .models import (

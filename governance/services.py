@@ -1,8 +1,8 @@
 """Every write of the governance domain (KA status excepted: that belongs to workflow.lifecycle)."""
 
 from collections import Counter
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from django.db import models, transaction
@@ -158,14 +158,6 @@ def _users_with_object_perms(obj: models.Model) -> list[Any]:
     from guardian.shortcuts import get_users_with_perms
 
     return list(cast("Iterable[Any]", get_users_with_perms(obj, with_group_users=False)))
-
-
-OWN_KA_PERMISSIONS = (
-    "edit_proposal",
-    "report_kernaktivitaet",
-    "view_internal_kernaktivitaet",
-    "propose_stop",
-)
 
 
 @transaction.atomic

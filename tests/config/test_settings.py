@@ -65,9 +65,8 @@ def test_demo_users_creates_one_account_per_role(strategy, settings) -> None:
 
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from guardian.shortcuts import get_objects_for_user
-
     from django.db.models import QuerySet
+    from guardian.shortcuts import get_objects_for_user
 
     from governance.models import KaStatus, Kernaktivitaet, Kompetenz
     from workflow.rights import Role
