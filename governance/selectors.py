@@ -1,8 +1,38 @@
 """Reads of the governance domain that are more than a get, each with a fixed number of queries."""
 
-from django.db.models import Count, Q, QuerySet
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from .models import KaStatus, Kompetenz
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils.translation import gettext as _
+
+from .models import (
+    AuditEvent,
+    KaStatus,
+    Kernaktivitaet,
+    Kompetenz,
+    Querschnittsthema,
+    Resolution,
+    Schwerpunkt,
+    Statusbericht,
+    StatusberichtState,
+    Tranche,
+)
+from .models.strategy import MAX_SCHWERPUNKTE_PER_KOMPETENZ
 
 
 def kompetenz_list_with_status_counts() -> QuerySet[Kompetenz]:
@@ -14,3 +44,316 @@ def kompetenz_list_with_status_counts() -> QuerySet[Kompetenz]:
             for status in KaStatus
         },
     )
+
+
+# --- Pages of the web app: overview, KA page, dashboard -----------------------------------------------------
+
+KA_SORT_FIELDS: dict[str, tuple[str, ...]] = {
+    "code": ("code",),
+    "titel": ("titel", "code"),
+    "kompetenz": ("kompetenz__position", "code"),
+    "status": ("status_position", "code"),
+    "tranche": ("tranche__nummer", "code"),
+}
+DEFAULT_KA_SORT = "kompetenz"
+
+# The main path of the lifecycle, in order; terminal side exits are appended where they happen.
+KA_MAIN_PATH: tuple[KaStatus, ...] = (
+    KaStatus.PROPOSED,
+    KaStatus.ZIRKEL_REVIEW,
+    KaStatus.BOARD_DECISION,
+    KaStatus.COUNCIL,
+    KaStatus.RUNNING,
+    KaStatus.DONE,
+)
+KA_STATUS_ORDER: tuple[KaStatus, ...] = (*KA_MAIN_PATH, KaStatus.STOPPED, KaStatus.MERGED, KaStatus.REJECTED)
+# KA the council has decided (the 2030 goal counts these): running or beyond.
+KA_DECIDED_STATUSES: tuple[KaStatus, ...] = (
+    KaStatus.RUNNING,
+    KaStatus.DONE,
+    KaStatus.STOPPED,
+    KaStatus.MERGED,
+)
+KA_GOAL_2030 = 125
+OVERDUE_REPORT_STATES: tuple[StatusberichtState, ...] = (StatusberichtState.DUE, StatusberichtState.RETURNED)
+
+
+def _status_position() -> Case:
+    return Case(
+        *(When(status=status, then=Value(index)) for index, status in enumerate(KA_STATUS_ORDER)),
+        default=Value(len(KA_STATUS_ORDER)),
+        output_field=IntegerField(),
+    )
+
+
+def statusbericht_overdue_q(today: date, prefix: str = "") -> Q:
+    """Reports still owed (due or returned) whose due date has passed."""
+    return Q(**{f"{prefix}state__in": OVERDUE_REPORT_STATES, f"{prefix}faellig_am__lt": today})
+
+
+@dataclass(frozen=True)
+class KaFilter:
+    """The filters of the KA overview, already parsed and validated by the view's form."""
+
+    search: str = ""
+    kompetenz: Kompetenz | None = None
+    schwerpunkt: Schwerpunkt | None = None
+    status: str = ""
+    querschnittsthema: Querschnittsthema | None = None
+    tranche: Tranche | None = None
+    overdue: bool = False
+    sort: str = DEFAULT_KA_SORT
+    descending: bool = False
+
+
+def _ka_search(queryset: QuerySet[Kernaktivitaet], search: str) -> QuerySet[Kernaktivitaet]:
+    """Full-text search on PostgreSQL (German stemming), a case-insensitive substring search elsewhere."""
+    code_match = Q(code__iexact=search) | Q(code__istartswith=search)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        vector = SearchVector("titel", weight="A", config="german") + SearchVector(
+            "beschreibung", "smart_ziele", weight="B", config="german"
+        )
+        query = SearchQuery(search, config="german", search_type="websearch")
+        return queryset.annotate(search_document=vector).filter(
+            Q(search_document=query) | code_match | Q(titel__icontains=search)
+        )
+    return queryset.filter(
+        code_match
+        | Q(titel__icontains=search)
+        | Q(beschreibung__icontains=search)
+        | Q(smart_ziele__icontains=search)
+    )
+
+
+def kernaktivitaet_list(*, filters: KaFilter, today: date) -> QuerySet[Kernaktivitaet]:
+    """The KA overview: filtered, searched and sorted, with the joins the table needs (one query per page,
+    one for the count, one for the Querschnittsthemen)."""
+    overdue_reports = Statusbericht.objects.filter(
+        statusbericht_overdue_q(today), kernaktivitaet=OuterRef("pk")
+    )
+    queryset = (
+        Kernaktivitaet.objects.select_related("kompetenz", "schwerpunkt", "tranche")
+        .prefetch_related("querschnittsthemen")
+        .annotate(has_overdue_report=Exists(overdue_reports), status_position=_status_position())
+    )
+    if filters.kompetenz is not None:
+        queryset = queryset.filter(kompetenz=filters.kompetenz)
+    if filters.schwerpunkt is not None:
+        queryset = queryset.filter(schwerpunkt=filters.schwerpunkt)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.querschnittsthema is not None:
+        queryset = queryset.filter(
+            pk__in=Kernaktivitaet.querschnittsthemen.through.objects.filter(
+                querschnittsthema=filters.querschnittsthema
+            ).values("kernaktivitaet_id")
+        )
+    if filters.tranche is not None:
+        queryset = queryset.filter(tranche=filters.tranche)
+    if filters.overdue:
+        queryset = queryset.filter(has_overdue_report=True)
+    if filters.search:
+        queryset = _ka_search(queryset, filters.search)
+    fields = KA_SORT_FIELDS.get(filters.sort, KA_SORT_FIELDS[DEFAULT_KA_SORT])
+    if filters.descending:
+        fields = tuple(f"-{name}" if index == 0 else name for index, name in enumerate(fields))
+    return queryset.order_by(*fields)
+
+
+def kernaktivitaet_page_get(*, code: str, internal: bool) -> Kernaktivitaet:
+    """One KA with everything its page shows; internal relations (project group) only when asked for.
+
+    Raises Kernaktivitaet.DoesNotExist."""
+    resolution_related = ("consultation__paper", "consultation__meeting")
+    report_queryset = Statusbericht.objects.order_by("-faellig_am")
+    prefetches: list[str | Prefetch] = [
+        "querschnittsthemen",
+        Prefetch(
+            "audit_events",
+            queryset=AuditEvent.objects.select_related(
+                "actor",
+                "on_behalf_of",
+                *(f"resolution__{name}" for name in resolution_related),
+            ).order_by("-created_at", "-pk"),
+        ),
+        Prefetch(
+            "resolutions",
+            queryset=Resolution.objects.select_related(*resolution_related).order_by(
+                "-consultation__meeting__start", "-pk"
+            ),
+        ),
+        Prefetch("statusberichte", queryset=report_queryset),
+        Prefetch(
+            "aufgenommene_kernaktivitaeten",
+            queryset=Kernaktivitaet.objects.order_by("code").prefetch_related(
+                Prefetch("statusberichte", queryset=report_queryset)
+            ),
+        ),
+    ]
+    if internal:
+        prefetches.append("projektgruppe")
+    return (
+        Kernaktivitaet.objects.select_related(
+            "kompetenz",
+            "schwerpunkt",
+            "tranche",
+            "linienverantwortung",
+            "projektleitung",
+            "ueberfuehrt_in",
+        )
+        .prefetch_related(*prefetches)
+        .get(code=code)
+    )
+
+
+def kernaktivitaet_internal_visible(*, user: Any, ka: Kernaktivitaet) -> bool:
+    """May this user read the internal data of the KA (texts, risks, people)?
+
+    Globally (role), by an object right on the KA (own project group) or as owner of its Kompetenz."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    perm = "governance.view_internal_kernaktivitaet"
+    return bool(
+        user.has_perm(perm)
+        or user.has_perm(perm, ka)
+        or user.has_perm("governance.oversee_kompetenz", ka.kompetenz)
+    )
+
+
+@dataclass
+class LifecycleStep:
+    status: KaStatus
+    state: str  # "done", "current" or "upcoming"
+    terminal: bool
+
+
+def kernaktivitaet_lifecycle_steps(ka: Kernaktivitaet) -> list[LifecycleStep]:
+    """The steps of the KA's path through the lifecycle, its current step marked.
+
+    Side exits (stopped, merged, rejected) replace the rest of the main path from where they left it; the
+    state left is read from the audit trail, else the usual one is assumed."""
+    current = KaStatus(ka.status)
+    if current in KA_MAIN_PATH:
+        path = list(KA_MAIN_PATH)
+    else:
+        left_from: KaStatus = KaStatus.COUNCIL if current == KaStatus.REJECTED else KaStatus.RUNNING
+        for event in ka.audit_events.all():  # newest first
+            if event.to_status == current and event.from_status in KA_MAIN_PATH:
+                left_from = KaStatus(event.from_status)
+                break
+        path = [*KA_MAIN_PATH[: KA_MAIN_PATH.index(left_from) + 1], current]
+    index = path.index(current)
+    return [
+        LifecycleStep(
+            status=status,
+            state="done" if position < index else "current" if position == index else "upcoming",
+            terminal=status in KaStatus.terminal(),
+        )
+        for position, status in enumerate(path)
+    ]
+
+
+def statusbericht_overdue_list(*, today: date) -> QuerySet[Statusbericht]:
+    """Reports owed and past their due date, the oldest first."""
+    return (
+        Statusbericht.objects.filter(statusbericht_overdue_q(today))
+        .select_related("kernaktivitaet__kompetenz")
+        .order_by("faellig_am", "kernaktivitaet__code")
+    )
+
+
+@dataclass
+class MapCell:
+    position: int
+    schwerpunkt: Schwerpunkt | None
+    kernaktivitaeten: list[Kernaktivitaet]
+
+
+@dataclass
+class MapRow:
+    kompetenz: Kompetenz
+    cells: list[MapCell]
+    without_schwerpunkt: list[Kernaktivitaet]
+
+
+def strategy_map(*, slots: int = MAX_SCHWERPUNKTE_PER_KOMPETENZ) -> list[MapRow]:
+    """The 5×5 map Kompetenz × Schwerpunkt with the KA of each cell (three queries)."""
+    kompetenzen = list(Kompetenz.objects.order_by("position"))
+    schwerpunkte = {(s.kompetenz_id, s.position): s for s in Schwerpunkt.objects.all()}
+    ka_by_slot: dict[tuple[int, int | None], list[Kernaktivitaet]] = defaultdict(list)
+    for ka in (
+        Kernaktivitaet.objects.select_related("schwerpunkt")
+        .only("id", "code", "titel", "status", "kompetenz_id", "schwerpunkt__position")
+        .order_by("code")
+    ):
+        position = ka.schwerpunkt.position if ka.schwerpunkt is not None else None
+        ka_by_slot[(ka.kompetenz_id, position)].append(ka)
+    return [
+        MapRow(
+            kompetenz=kompetenz,
+            cells=[
+                MapCell(
+                    position=position,
+                    schwerpunkt=schwerpunkte.get((kompetenz.pk, position)),
+                    kernaktivitaeten=ka_by_slot.get((kompetenz.pk, position), []),
+                )
+                for position in range(1, slots + 1)
+            ],
+            without_schwerpunkt=ka_by_slot.get((kompetenz.pk, None), []),
+        )
+        for kompetenz in kompetenzen
+    ]
+
+
+@dataclass
+class BurnupPoint:
+    label: str
+    planned: int
+    decided: int
+    running: int
+    done: int
+
+
+def tranche_burnup() -> list[BurnupPoint]:
+    """Cumulative KA decided, running and done per tranche against the plan (two queries).
+
+    KA without a recorded tranche come first: they were decided before tranches were recorded here."""
+    counts = {
+        (row["tranche_id"], row["status"]): row["n"]
+        for row in Kernaktivitaet.objects.order_by().values("tranche_id", "status").annotate(n=Count("pk"))
+    }
+    points: list[BurnupPoint] = []
+    buckets: list[tuple[str, int | None, int]] = []
+    if any(tranche_id is None for tranche_id, _status in counts):
+        buckets.append((str(_("ohne Tranche")), None, 0))
+    buckets.extend((str(t), t.pk, t.geplante_anzahl) for t in Tranche.objects.order_by("nummer"))
+    planned = decided = running = done = 0
+    for label, tranche_id, tranche_planned in buckets:
+
+        def count(statuses: tuple[KaStatus, ...], tranche_id: int | None = tranche_id) -> int:
+            return sum(counts.get((tranche_id, status), 0) for status in statuses)
+
+        planned += tranche_planned
+        decided += count(KA_DECIDED_STATUSES)
+        running += count((KaStatus.RUNNING,))
+        done += count((KaStatus.DONE,))
+        points.append(BurnupPoint(label, planned, decided, running, done))
+    return points
+
+
+def querschnittsthema_counts_per_kompetenz() -> tuple[
+    list[Querschnittsthema], list[tuple[Kompetenz, list[int]]]
+]:
+    """How many KA of each Kompetenz serve each Querschnittsthema (three queries)."""
+    themen = list(Querschnittsthema.objects.order_by("position"))
+    kompetenzen = list(Kompetenz.objects.order_by("position"))
+    through = Kernaktivitaet.querschnittsthemen.through
+    counts = {
+        (row["kernaktivitaet__kompetenz_id"], row["querschnittsthema_id"]): row["n"]
+        for row in through.objects.order_by()
+        .values("kernaktivitaet__kompetenz_id", "querschnittsthema_id")
+        .annotate(n=Count("pk"))
+    }
+    return themen, [(k, [counts.get((k.pk, t.pk), 0) for t in themen]) for k in kompetenzen]

@@ -1,8 +1,34 @@
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import KaStatus, Meilenstein
-from .selectors import kompetenz_list_with_status_counts
+from .charts import (
+    burnup_chart,
+    querschnitt_heatmap,
+    stacked_status_bars,
+    status_legend,
+    strategy_map_chart,
+)
+from .forms import KaFilterForm
+from .models import KaStatus, Kernaktivitaet, Meilenstein
+from .models.strategy import MAX_SCHWERPUNKTE_PER_KOMPETENZ
+from .selectors import (
+    KA_GOAL_2030,
+    KA_SORT_FIELDS,
+    KA_STATUS_ORDER,
+    kernaktivitaet_internal_visible,
+    kernaktivitaet_lifecycle_steps,
+    kernaktivitaet_list,
+    kernaktivitaet_page_get,
+    kompetenz_list_with_status_counts,
+    querschnittsthema_counts_per_kompetenz,
+    statusbericht_overdue_list,
+    strategy_map,
+    tranche_burnup,
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -29,3 +55,130 @@ def accessibility_statement(request: HttpRequest) -> HttpResponse:
 
 def imprint(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/imprint.html")
+
+
+KA_PAGE_SIZE = 25
+OVERDUE_LIST_LIMIT = 50
+
+
+def _sort_links(request: HttpRequest, current: str, descending: bool) -> dict[str, dict[str, str]]:
+    """Per sortable column: the link that sorts by it (toggling direction) and its aria-sort value."""
+    links = {}
+    for key in KA_SORT_FIELDS:
+        query = request.GET.copy()
+        query.pop("page", None)
+        active = key == current
+        query["sort"] = f"-{key}" if active and not descending else key
+        links[key] = {
+            "url": f"?{query.urlencode()}",
+            "aria_sort": ("descending" if descending else "ascending") if active else "none",
+        }
+    return links
+
+
+def kernaktivitaet_overview(request: HttpRequest) -> HttpResponse:
+    form = KaFilterForm(request.GET or None)
+    if form.is_bound:
+        form.is_valid()
+    filters = form.to_filter()
+    queryset = kernaktivitaet_list(filters=filters, today=timezone.localdate())
+    page = Paginator(queryset, KA_PAGE_SIZE).get_page(request.GET.get("page"))
+    page_query = request.GET.copy()
+    page_query.pop("page", None)
+    return render(
+        request,
+        "governance/ka_overview.html",
+        {
+            "form": form,
+            "page": page,
+            "kernaktivitaeten": page.object_list,
+            "filters": filters,
+            "filtered": any(
+                (
+                    filters.search,
+                    filters.kompetenz,
+                    filters.schwerpunkt,
+                    filters.status,
+                    filters.querschnittsthema,
+                    filters.tranche,
+                    filters.overdue,
+                )
+            ),
+            "sort_links": _sort_links(request, filters.sort, filters.descending),
+            "page_query": page_query.urlencode(),
+        },
+    )
+
+
+def kernaktivitaet_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        ka = kernaktivitaet_page_get(code=code, internal=False)
+    except Kernaktivitaet.DoesNotExist:
+        raise Http404(_("Diese Kernaktivität gibt es nicht.")) from None
+    internal = kernaktivitaet_internal_visible(user=request.user, ka=ka)
+    if internal:
+        prefetch_related_objects([ka], "projektgruppe")
+    return render(
+        request,
+        "governance/ka_detail.html",
+        {
+            "ka": ka,
+            "internal": internal,
+            "steps": kernaktivitaet_lifecycle_steps(ka),
+            "audit_events": list(ka.audit_events.all()),
+            "resolutions": list(ka.resolutions.all()),
+            "statusberichte": list(ka.statusberichte.all()),
+            "merged_in": list(ka.aufgenommene_kernaktivitaeten.all()),
+            # Actions the current user may take now: HTML rendered by the workflow app (empty by default).
+            "ka_actions": ka_actions_for(request, ka),
+        },
+    )
+
+
+def ka_actions_for(request: HttpRequest, ka: Kernaktivitaet) -> str:
+    """The workflow app's block of actions on this KA for this user, or "" while it offers none.
+
+    The workflow app may provide ``workflow.views.ka_actions(request, ka) -> str`` (safe HTML)."""
+    try:
+        from workflow import views as workflow_views
+    except ImportError:
+        return ""
+    provider = getattr(workflow_views, "ka_actions", None)
+    return provider(request, ka) if provider is not None else ""
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    kompetenzen = list(kompetenz_list_with_status_counts())
+    map_rows = strategy_map()
+    burnup = tranche_burnup()
+    themen, thema_rows = querschnittsthema_counts_per_kompetenz()
+    overdue = list(statusbericht_overdue_list(today=today)[: OVERDUE_LIST_LIMIT + 1])
+    for bericht in overdue:
+        bericht.days_overdue = (today - bericht.faellig_am).days  # type: ignore[attr-defined]
+    return render(
+        request,
+        "governance/dashboard.html",
+        {
+            "legend": status_legend(),
+            "statuses": KA_STATUS_ORDER,
+            "kompetenzen": kompetenzen,
+            "status_chart": stacked_status_bars(kompetenzen),
+            "status_rows": [
+                {"kompetenz": k, "counts": [getattr(k, f"ka_{status.value}") for status in KA_STATUS_ORDER]}
+                for k in kompetenzen
+            ],
+            "map_positions": range(1, MAX_SCHWERPUNKTE_PER_KOMPETENZ + 1),
+            "map_rows": map_rows,
+            "map_chart": strategy_map_chart(map_rows),
+            "burnup": burnup,
+            "burnup_chart": burnup_chart(burnup),
+            "goal": KA_GOAL_2030,
+            "themen": themen,
+            "thema_rows": thema_rows,
+            "thema_chart": querschnitt_heatmap(themen, thema_rows),
+            "overdue": overdue[:OVERDUE_LIST_LIMIT],
+            "overdue_more": len(overdue) > OVERDUE_LIST_LIMIT,
+            "today": today,
+        },
+    )

@@ -1,0 +1,185 @@
+"""Geometry of the dashboard charts, drawn as SVG by the templates (no JavaScript; a data table beside)."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .models import KaStatus, Kompetenz, Querschnittsthema
+from .selectors import KA_GOAL_2030, KA_STATUS_ORDER, BurnupPoint, MapRow
+
+# One colour per status, each with at least 3:1 contrast against white (WCAG 1.4.11); the legend and the table
+# carry the names, so colour is never the only carrier of meaning.
+STATUS_COLOURS: dict[str, str] = {
+    KaStatus.PROPOSED: "#5f6368",
+    KaStatus.ZIRKEL_REVIEW: "#8a5300",
+    KaStatus.BOARD_DECISION: "#6a3d9a",
+    KaStatus.COUNCIL: "#00707a",
+    KaStatus.RUNNING: "#1c4e9c",
+    KaStatus.DONE: "#1a7336",
+    KaStatus.STOPPED: "#b3261e",
+    KaStatus.MERGED: "#a0430a",
+    KaStatus.REJECTED: "#303034",
+}
+
+
+def status_legend() -> list[dict[str, str]]:
+    return [
+        {"value": status.value, "label": str(status.label), "colour": STATUS_COLOURS[status]}
+        for status in KA_STATUS_ORDER
+    ]
+
+
+@dataclass
+class Rect:
+    x: float
+    y: float
+    width: float
+    height: float
+    colour: str = ""
+    title: str = ""
+    opacity: float = 1.0
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    rects: list[Rect] = field(default_factory=list)
+    texts: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+
+
+def stacked_status_bars(kompetenzen: list[Kompetenz]) -> Chart:
+    """One horizontal bar per Kompetenz, one segment per status."""
+    label_width, bar_width, row, top = 230, 380, 34, 10
+    chart = Chart(width=label_width + bar_width + 50, height=top * 2 + row * max(len(kompetenzen), 1))
+    largest = max((k.ka_total for k in kompetenzen), default=0) or 1  # type: ignore[attr-defined]
+    for index, kompetenz in enumerate(kompetenzen):
+        y = top + index * row
+        chart.texts.append({"x": 0, "y": y + 20, "text": kompetenz.code, "anchor": "start"})
+        chart.texts.append({"x": label_width - 8, "y": y + 20, "text": kompetenz.name[:28], "anchor": "end"})
+        x = float(label_width)
+        for status in KA_STATUS_ORDER:
+            count = getattr(kompetenz, f"ka_{status.value}")
+            if not count:
+                continue
+            width = bar_width * count / largest
+            chart.rects.append(
+                Rect(x, y + 4, width, row - 10, STATUS_COLOURS[status], f"{status.label}: {count}")
+            )
+            x += width
+        chart.texts.append(
+            {"x": x + 6, "y": y + 20, "text": str(kompetenz.ka_total), "anchor": "start"}  # type: ignore[attr-defined]
+        )
+    return chart
+
+
+def strategy_map_chart(rows: list[MapRow]) -> Chart:
+    """The 5×5 map: a cell per Schwerpunkt slot with a square per KA, plus a column for KA without one."""
+    head, label_width, cell_w, cell_h, square, gap = 28, 56, 104, 78, 12, 3
+    slots = len(rows[0].cells) if rows else 5
+    chart = Chart(width=label_width + (slots + 1) * cell_w + 4, height=head + max(len(rows), 1) * cell_h + 4)
+    for position in range(1, slots + 1):
+        x = label_width + (position - 1) * cell_w + cell_w / 2
+        chart.texts.append({"x": x, "y": 18, "text": f"S{position}", "anchor": "middle"})
+    chart.texts.append(
+        {"x": label_width + slots * cell_w + cell_w / 2, "y": 18, "text": "–", "anchor": "middle"}
+    )
+    per_line = (cell_w - 2 * 6) // (square + gap)
+    for row_index, row in enumerate(rows):
+        y = head + row_index * cell_h
+        chart.texts.append({"x": 4, "y": y + cell_h / 2 + 5, "text": row.kompetenz.code, "anchor": "start"})
+        columns = [(cell.schwerpunkt is None, cell.kernaktivitaeten) for cell in row.cells]
+        columns.append((False, row.without_schwerpunkt))
+        for column, (empty_slot, kas) in enumerate(columns):
+            x = label_width + column * cell_w
+            chart.rects.append(Rect(x + 2, y + 2, cell_w - 4, cell_h - 4, "empty" if empty_slot else "cell"))
+            if empty_slot and not kas:
+                chart.texts.append(
+                    {"x": x + cell_w / 2, "y": y + cell_h / 2 + 5, "text": str(_("frei")), "anchor": "middle"}
+                )
+            for index, ka in enumerate(kas):
+                line, place = divmod(index, per_line)
+                if (line + 1) * (square + gap) > cell_h - 8:
+                    break
+                chart.rects.append(
+                    Rect(
+                        x + 6 + place * (square + gap),
+                        y + 6 + line * (square + gap),
+                        square,
+                        square,
+                        STATUS_COLOURS[ka.status],
+                        f"{ka.code}: {ka.get_status_display()}",
+                    )
+                )
+    return chart
+
+
+def burnup_chart(points: list[BurnupPoint], goal: int = KA_GOAL_2030) -> Chart:
+    """Cumulative decided, running and done KA per tranche as grouped bars against the goal line."""
+    left, top, plot_h, group_w, bar_w = 44, 16, 220, 132, 30
+    chart = Chart(width=left + max(len(points), 1) * group_w + 20, height=top + plot_h + 44)
+    scale_max = max([goal, *(p.decided for p in points), *(p.planned for p in points)]) or 1
+
+    def y_of(value: float) -> float:
+        return top + plot_h - plot_h * value / scale_max
+
+    for tick in range(0, scale_max + 1, 25):
+        chart.lines.append(
+            {"x1": left, "y1": y_of(tick), "x2": chart.width - 10, "y2": y_of(tick), "kind": "grid"}
+        )
+        chart.texts.append({"x": left - 6, "y": y_of(tick) + 4, "text": str(tick), "anchor": "end"})
+    chart.lines.append(
+        {"x1": left, "y1": y_of(goal), "x2": chart.width - 10, "y2": y_of(goal), "kind": "goal"}
+    )
+    series = (("decided", "#1c4e9c"), ("running", "#00707a"), ("done", "#1a7336"))
+    for index, point in enumerate(points):
+        x0 = left + index * group_w + 12
+        for offset, (name, colour) in enumerate(series):
+            value = getattr(point, name)
+            chart.rects.append(
+                Rect(x0 + offset * (bar_w + 4), y_of(value), bar_w, y_of(0) - y_of(value), colour, str(value))
+            )
+        chart.texts.append(
+            {"x": x0 + (3 * bar_w + 8) / 2, "y": top + plot_h + 20, "text": point.label, "anchor": "middle"}
+        )
+    return chart
+
+
+def querschnitt_heatmap(themen: list[Querschnittsthema], rows: list[tuple[Kompetenz, list[int]]]) -> Chart:
+    """A grid Kompetenz × Querschnittsthema with the number of KA in each cell."""
+    label_width, head, cell_w, cell_h = 56, 28, 90, 34
+    chart = Chart(
+        width=label_width + max(len(themen), 1) * cell_w + 4, height=head + max(len(rows), 1) * cell_h + 4
+    )
+    largest = max((n for _k, counts in rows for n in counts), default=0) or 1
+    for column in range(len(themen)):
+        chart.texts.append(
+            {
+                "x": label_width + column * cell_w + cell_w / 2,
+                "y": 18,
+                "text": f"Q{column + 1}",
+                "anchor": "middle",
+            }
+        )
+    for row_index, (kompetenz, counts) in enumerate(rows):
+        y = head + row_index * cell_h
+        chart.texts.append({"x": 4, "y": y + cell_h / 2 + 5, "text": kompetenz.code, "anchor": "start"})
+        for column, count in enumerate(counts):
+            x = label_width + column * cell_w
+            chart.rects.append(
+                Rect(
+                    x + 2,
+                    y + 2,
+                    cell_w - 4,
+                    cell_h - 4,
+                    "heat",
+                    f"{themen[column].name}: {count}",
+                    opacity=round(0.08 + 0.5 * count / largest, 2),
+                )
+            )
+            chart.texts.append(
+                {"x": x + cell_w / 2, "y": y + cell_h / 2 + 5, "text": str(count), "anchor": "middle"}
+            )
+    return chart

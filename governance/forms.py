@@ -1,0 +1,78 @@
+"""Forms of the governance pages (reading only: the filters of the KA overview)."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import KaStatus, Kompetenz, Querschnittsthema, Schwerpunkt, Tranche
+from .selectors import DEFAULT_KA_SORT, KA_SORT_FIELDS, KaFilter
+
+
+class SchwerpunktChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Schwerpunkt) -> str:  # type: ignore[override]
+        return f"{obj.kompetenz.code} {obj.position}: {obj.name}"
+
+
+class KaFilterForm(forms.Form):
+    """GET filters of the KA overview; invalid values are reported on the form and ignored."""
+
+    q = forms.CharField(label=_("Suche in Kennung, Titel und Beschreibung"), required=False, max_length=200)
+    kompetenz = forms.ModelChoiceField(
+        label=_("Kompetenz"),
+        queryset=Kompetenz.objects.order_by("position"),
+        required=False,
+        empty_label=_("alle"),
+    )
+    schwerpunkt = SchwerpunktChoiceField(
+        label=_("Schwerpunkt"),
+        queryset=Schwerpunkt.objects.select_related("kompetenz").order_by("kompetenz__position", "position"),
+        required=False,
+        empty_label=_("alle"),
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    querschnittsthema = forms.ModelChoiceField(
+        label=_("Querschnittsthema"),
+        queryset=Querschnittsthema.objects.order_by("position"),
+        required=False,
+        empty_label=_("alle"),
+    )
+    tranche = forms.ModelChoiceField(
+        label=_("Tranche"), queryset=Tranche.objects.order_by("nummer"), required=False, empty_label=_("alle")
+    )
+    overdue = forms.BooleanField(label=_("nur mit überfälligem Sachstandsbericht"), required=False)
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("alle")), *KaStatus.choices]
+        self.fields["sort"].choices = [
+            (f"{prefix}{key}", key) for key in KA_SORT_FIELDS for prefix in ("", "-")
+        ]
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "kern-form-check__checkbox"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "kern-form-input__select"
+            elif not isinstance(widget, forms.HiddenInput):
+                widget.attrs["class"] = "kern-form-input__input"
+            if name == "q":
+                widget.attrs["type"] = "search"
+                widget.input_type = "search"
+
+    def to_filter(self) -> KaFilter:
+        """The valid part of the filters (an invalid field counts as not set)."""
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        sort = data.get("sort") or DEFAULT_KA_SORT
+        return KaFilter(
+            search=(data.get("q") or "").strip(),
+            kompetenz=data.get("kompetenz"),
+            schwerpunkt=data.get("schwerpunkt"),
+            status=data.get("status") or "",
+            querschnittsthema=data.get("querschnittsthema"),
+            tranche=data.get("tranche"),
+            overdue=bool(data.get("overdue")),
+            sort=sort.removeprefix("-"),
+            descending=sort.startswith("-"),
+        )
