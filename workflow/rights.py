@@ -3,8 +3,17 @@
 Roles are Django groups with global permissions; "own" KA or Kompetenz is a django-guardian object permission.
 """
 
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,6 +52,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     ),
     Role.STRATEGIEBEIRAT: ("governance.view_kernaktivitaet", "governance.view_internal_kernaktivitaet"),
 }
+# viewflow shows a flow only to users with view_<process>; every role reads the decision processes.
+ROLE_PERMISSIONS = {role: (*perms, "workflow.view_kaprocess") for role, perms in ROLE_PERMISSIONS.items()}
 
 # Object permissions a project group member holds on their own KA.
 OWN_KA_PERMISSIONS = (
@@ -58,7 +69,7 @@ def role_groups_ensure(using: str = "default") -> None:
     with transaction.atomic(using=using):
         for role, perms in ROLE_PERMISSIONS.items():
             group, _created = Group.objects.using(using).get_or_create(name=role.value)
-            wanted = []
+            wanted: list[Permission] = []
             for dotted in perms:
                 app_label, codename = dotted.split(".")
                 wanted.extend(
@@ -67,3 +78,234 @@ def role_groups_ensure(using: str = "default") -> None:
                     )
                 )
             group.permissions.add(*wanted)
+
+
+class Action(models.TextChoices):
+    """Everything a person can do to a KA in the decision process."""
+
+    CREATE = "create", _("Vorschlag anlegen")
+    EDIT = "edit", _("Vorschlag bearbeiten")
+    SUBMIT = "submit", _("Vorschlag einreichen")
+    ZIRKEL_RETURN = "zirkel_return", _("an die Projektgruppe zurückgeben")
+    ZIRKEL_FORWARD = "zirkel_forward", _("an den Verwaltungsvorstand weiterleiten")
+    BOARD_APPROVE = "board_approve", _("dem Rat zur Entscheidung vorlegen")
+    BOARD_REJECT = "board_reject", _("ablehnen")
+    BOARD_RETURN = "board_return", _("an den Strategiezirkel zurückgeben")
+    COUNCIL_RECORD = "council_record", _("Ratsbeschluss erfassen")
+    PROPOSE_COMPLETION = "propose_completion", _("Abschluss vorschlagen")
+    CONFIRM_COMPLETION = "confirm_completion", _("Abschluss bestätigen")
+    DECLINE_COMPLETION = "decline_completion", _("Abschluss nicht bestätigen")
+    PROPOSE_STOP = "propose_stop", _("Einstellung vorschlagen")
+    PROPOSE_MERGE = "propose_merge", _("Überführung vorschlagen")
+    BOARD_STOP = "board_stop", _("Einstellung beschließen")
+    BOARD_MERGE = "board_merge", _("Überführung beschließen")
+    BOARD_KEEP = "board_keep", _("weiterlaufen lassen")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may do an action: a global role right, an object right on the KA, or either of both."""
+
+    refusal: Promise
+    global_perm: str | None = None
+    object_perm: str | None = None
+    # Members and lead of the KA's project group may not review or decide it.
+    four_eyes: bool = False
+    # The person who asked for a completion or stop/merge may not decide it.
+    not_requester: bool = False
+
+
+_REVIEW = Rule(
+    global_perm="review_proposal",
+    four_eyes=True,
+    refusal=_("Nur der Strategiezirkel prüft Vorschläge."),
+)
+_DECIDE = Rule(
+    global_perm="decide_kernaktivitaet",
+    four_eyes=True,
+    refusal=_("Nur der Verwaltungsvorstand entscheidet hierüber."),
+)
+_DECIDE_REQUEST = Rule(
+    global_perm="decide_kernaktivitaet",
+    four_eyes=True,
+    not_requester=True,
+    refusal=_("Nur der Verwaltungsvorstand entscheidet hierüber."),
+)
+_CONFIRM = Rule(
+    global_perm="confirm_completion",
+    four_eyes=True,
+    not_requester=True,
+    refusal=_("Nur der Strategiezirkel bestätigt den Abschluss."),
+)
+_PROPOSE_STOP = Rule(
+    global_perm="propose_stop",
+    object_perm="propose_stop",
+    refusal=_("Einstellung oder Überführung schlagen nur die Projektgruppe oder der Strategiezirkel vor."),
+)
+
+RULES: dict[Action, Rule] = {
+    Action.CREATE: Rule(
+        global_perm="add_kernaktivitaet",
+        refusal=_("Vorschläge legen Projektgruppen, Kompetenzverantwortliche und der Strategiezirkel an."),
+    ),
+    Action.EDIT: Rule(
+        global_perm="edit_proposal",
+        object_perm="edit_proposal",
+        refusal=_("Diesen Vorschlag bearbeitet nur seine Projektgruppe oder der Strategiezirkel."),
+    ),
+    Action.SUBMIT: Rule(
+        object_perm="edit_proposal", refusal=_("Diesen Vorschlag reicht nur seine Projektgruppe ein.")
+    ),
+    Action.ZIRKEL_RETURN: _REVIEW,
+    Action.ZIRKEL_FORWARD: _REVIEW,
+    Action.BOARD_APPROVE: _DECIDE,
+    Action.BOARD_REJECT: _DECIDE,
+    Action.BOARD_RETURN: _DECIDE,
+    Action.COUNCIL_RECORD: Rule(
+        global_perm="record_resolution", refusal=_("Ratsbeschlüsse erfasst nur das Ratsbüro.")
+    ),
+    Action.PROPOSE_COMPLETION: Rule(
+        object_perm="report_kernaktivitaet",
+        refusal=_("Den Abschluss schlägt nur die Projektgruppe dieser Kernaktivität vor."),
+    ),
+    Action.CONFIRM_COMPLETION: _CONFIRM,
+    Action.DECLINE_COMPLETION: _CONFIRM,
+    Action.PROPOSE_STOP: _PROPOSE_STOP,
+    Action.PROPOSE_MERGE: _PROPOSE_STOP,
+    Action.BOARD_STOP: _DECIDE_REQUEST,
+    Action.BOARD_MERGE: _DECIDE_REQUEST,
+    Action.BOARD_KEEP: _DECIDE_REQUEST,
+}
+
+FOUR_EYES_REFUSAL = _(
+    "Sie gehören zur Projektgruppe dieser Kernaktivität und dürfen sie deshalb nicht prüfen oder "
+    "entscheiden (Vier-Augen-Prinzip)."
+)
+REQUESTER_REFUSAL = _(
+    "Wer den Antrag gestellt hat, darf nicht selbst darüber entscheiden (Vier-Augen-Prinzip)."
+)
+DEPUTY_REFUSAL = _("Sie sind heute nicht als Vertretung für %(name)s eingetragen.")
+INACTIVE_REFUSAL = _("Ihr Konto ist nicht aktiv.")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    message: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def _ka_model() -> Any:
+    from governance.models import Kernaktivitaet
+
+    return Kernaktivitaet
+
+
+def _global_perm_exists(codename: str) -> Exists:
+    return Exists(
+        Permission.objects.filter(content_type__app_label="governance", codename=codename).filter(
+            Q(user=OuterRef("pk")) | Q(group__user=OuterRef("pk"))
+        )
+    )
+
+
+def _object_perm_exists(codename: str, ka_pk: int) -> Q:
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    content_type = ContentType.objects.get_for_model(_ka_model())
+    lookup = {"permission__codename": codename, "content_type": content_type, "object_pk": str(ka_pk)}
+    return Q(Exists(UserObjectPermission.objects.filter(user=OuterRef("pk"), **lookup))) | Q(
+        Exists(GroupObjectPermission.objects.filter(group__user=OuterRef("pk"), **lookup))
+    )
+
+
+def _member_exists(ka_pk: int, user_pk: Any) -> Exists:
+    through = _ka_model().projektgruppe.through
+    return Exists(through.objects.filter(kernaktivitaet_id=ka_pk, user_id=user_pk))
+
+
+def decide(
+    user: Any,
+    action: Action | str,
+    ka: Any,
+    *,
+    on_behalf_of: Any = None,
+    requester_ids: frozenset[int] = frozenset(),
+    today: date | None = None,
+) -> Verdict:
+    """May ``user`` do ``action`` to KA ``ka`` (optionally as deputy of ``on_behalf_of``)?
+
+    One query answers everything: the rights are those of the person acted for (a deputy has no more rights
+    than the absent person), the four-eyes rule binds both the deputy and the absent person, and a deputy
+    relation only counts when it names exactly these two people for today, so it cannot be passed on.
+    """
+    rule = RULES[Action(action)]
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Verdict(False, str(INACTIVE_REFUSAL))
+    principal = on_behalf_of if on_behalf_of is not None and on_behalf_of.pk != user.pk else user
+    ka_pk = ka.pk if ka is not None else None
+    annotations: dict[str, Any] = {}
+    if rule.global_perm:
+        annotations["has_global"] = _global_perm_exists(rule.global_perm)
+    if rule.object_perm and ka_pk is not None:
+        annotations["has_object"] = _object_perm_exists(rule.object_perm, ka_pk)
+    if rule.four_eyes and ka_pk is not None:
+        annotations["principal_member"] = _member_exists(ka_pk, OuterRef("pk"))
+        annotations["actor_member"] = _member_exists(ka_pk, user.pk)
+    if principal is not user:
+        from .models import Vertretung
+
+        day = today or timezone.localdate()
+        annotations["is_deputy"] = Exists(
+            Vertretung.objects.filter(
+                vertretene_person=OuterRef("pk"), vertretung=user.pk, von__lte=day, bis__gte=day
+            )
+        )
+    row = (
+        get_user_model()
+        ._default_manager.filter(pk=principal.pk)
+        .annotate(**annotations)
+        .values("is_active", "is_superuser", *annotations)
+        .first()
+    )
+    if row is None or not row["is_active"]:
+        return Verdict(False, str(INACTIVE_REFUSAL))
+    if principal is not user and not row["is_deputy"]:
+        return Verdict(False, str(DEPUTY_REFUSAL % {"name": principal.get_username()}))
+    granted = bool(row["is_superuser"] and rule.global_perm) or bool(
+        row.get("has_global") or row.get("has_object")
+    )
+    if not granted:
+        return Verdict(False, str(rule.refusal))
+    if rule.four_eyes and ka is not None:
+        leads = ka.projektleitung_id in {user.pk, principal.pk}
+        if leads or row["principal_member"] or row["actor_member"]:
+            return Verdict(False, str(FOUR_EYES_REFUSAL))
+    if rule.not_requester and requester_ids & {user.pk, principal.pk}:
+        return Verdict(False, str(REQUESTER_REFUSAL))
+    return Verdict(True)
+
+
+def is_deputy(user: Any, absent: Any, today: date | None = None) -> bool:
+    """Is ``user`` named today as the deputy of ``absent``? Only direct relations count (no passing on)."""
+    from .models import Vertretung
+
+    day = today or timezone.localdate()
+    return Vertretung.objects.filter(
+        vertretene_person=absent, vertretung=user, von__lte=day, bis__gte=day
+    ).exists()
+
+
+def absent_principals(user: Any, today: date | None = None) -> list[Any]:
+    """The people ``user`` stands in for today."""
+    from .models import Vertretung
+
+    day = today or timezone.localdate()
+    return [
+        v.vertretene_person
+        for v in Vertretung.objects.filter(vertretung=user, von__lte=day, bis__gte=day)
+        .select_related("vertretene_person")
+        .order_by("vertretene_person__username")
+    ]

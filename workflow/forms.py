@@ -1,0 +1,295 @@
+"""German forms of the decision process; errors are linked to their fields for screen readers."""
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from governance.models import KaStatus, Kernaktivitaet, Kompetenz, ResolutionResult, Schwerpunkt
+
+from .flows import NODE_ACTIONS
+from .lifecycle import REASON_REQUIRED
+from .rights import Action
+
+
+class AccessibleFormMixin:
+    """Marks invalid fields with aria-invalid and points aria-describedby at their hint and error text."""
+
+    def add_error(self, field: Any, error: Any) -> None:
+        super().add_error(field, error)  # type: ignore[misc]
+        self.link_errors()
+
+    def link_errors(self) -> None:
+        for name, bound in self._bound_items():  # type: ignore[attr-defined]
+            attrs = bound.field.widget.attrs
+            described = []
+            if bound.help_text:
+                described.append(f"{bound.auto_id}-hint")
+            if name in self.errors:  # type: ignore[attr-defined]
+                described.append(f"{bound.auto_id}-error")
+                attrs["aria-invalid"] = "true"
+            else:
+                attrs.pop("aria-invalid", None)
+            if described:
+                attrs["aria-describedby"] = " ".join(described)
+            else:
+                attrs.pop("aria-describedby", None)
+
+    def _bound_items(self) -> Any:
+        return ((name, self[name]) for name in self.fields)  # type: ignore[attr-defined,index]
+
+
+def _textarea(rows: int = 4) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, "class": "kern-form-input__input"})
+
+
+def _date() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date", "class": "kern-form-input__input"}, format="%Y-%m-%d")
+
+
+class ProposalForm(AccessibleFormMixin, forms.ModelForm):
+    class Meta:
+        model = Kernaktivitaet
+        fields = ["titel", "beschreibung", "smart_ziele", "schwerpunkt", "geplanter_start", "geplantes_ende"]
+        widgets = {
+            "titel": forms.TextInput(attrs={"class": "kern-form-input__input"}),
+            "beschreibung": _textarea(6),
+            "smart_ziele": _textarea(4),
+            "schwerpunkt": forms.Select(attrs={"class": "kern-form-input__select"}),
+            "geplanter_start": _date(),
+            "geplantes_ende": _date(),
+        }
+
+    def __init__(self, *args: Any, kompetenz: Kompetenz | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kompetenz = kompetenz or (self.instance.kompetenz if self.instance.pk else None)
+        if kompetenz is not None:
+            self.fields["schwerpunkt"].queryset = Schwerpunkt.objects.filter(kompetenz=kompetenz)
+        self.link_errors()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("geplanter_start"), data.get("geplantes_ende")
+        if start and end and end < start:
+            self.add_error(
+                "geplantes_ende", _("Das geplante Ende darf nicht vor dem geplanten Start liegen.")
+            )
+        return data
+
+    def _post_clean(self) -> None:
+        # The proposal is saved by the service, which runs the model validation itself.
+        pass
+
+
+class ProposalCreateForm(ProposalForm):
+    kompetenz = forms.ModelChoiceField(
+        label=_("Kompetenz"),
+        queryset=Kompetenz.objects.order_by("position"),
+        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+    )
+
+    class Meta(ProposalForm.Meta):
+        fields = ["kompetenz", *ProposalForm.Meta.fields]
+
+
+class DecisionForm(AccessibleFormMixin, forms.Form):
+    """The decision on one human task: which way, and why."""
+
+    action = forms.ChoiceField(label=_("Entscheidung"), widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Begründung"), required=False, widget=_textarea(5))
+    merge_target = forms.ModelChoiceField(
+        label=_("Überführen in"),
+        queryset=Kernaktivitaet.objects.none(),
+        required=False,
+        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+    )
+
+    def __init__(self, *args: Any, node: str, kernaktivitaet: Kernaktivitaet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        actions = NODE_ACTIONS[node]
+        self.node = node
+        self.fields["action"].choices = [(a.value, a.label) for a in actions]
+        if len(actions) == 1:
+            self.fields["action"].initial = actions[0].value
+        if node == "zirkel_review":
+            self.fields["reason"].label = _("Beschlussempfehlung oder Grund der Rückgabe")
+            self.fields["reason"].help_text = _(
+                "Beim Weiterleiten die Beschlussempfehlung für den Verwaltungsvorstand, bei der Rückgabe "
+                "den Grund für die Projektgruppe."
+            )
+        if node == "board_stop_merge":
+            self.fields["merge_target"].queryset = (
+                Kernaktivitaet.objects.filter(status__in=[KaStatus.RUNNING, KaStatus.DONE])
+                .exclude(pk=kernaktivitaet.pk)
+                .order_by("code")
+            )
+            self.fields["merge_target"].help_text = _("Nur beim Beschluss einer Überführung.")
+        else:
+            del self.fields["merge_target"]
+        self.link_errors()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        action = data.get("action")
+        if not action:
+            return data
+        action = Action(action)
+        if action == Action.ZIRKEL_FORWARD and not data.get("reason", "").strip():
+            self.add_error("reason", _("Bitte geben Sie die Beschlussempfehlung an."))
+        elif action in REASON_REQUIRED and not data.get("reason", "").strip():
+            self.add_error("reason", REASON_REQUIRED[action])
+        if action == Action.BOARD_MERGE and not data.get("merge_target"):
+            self.add_error("merge_target", _("Bitte wählen Sie die Kernaktivität, in die überführt wird."))
+        return data
+
+
+class RequestForm(AccessibleFormMixin, forms.Form):
+    """A request on a running KA: completion, stop or merge."""
+
+    KINDS = [
+        (Action.PROPOSE_COMPLETION.value, _("Abschluss vorschlagen (die KA ist umgesetzt)")),
+        (Action.PROPOSE_STOP.value, _("Einstellung vorschlagen")),
+        (Action.PROPOSE_MERGE.value, _("Überführung in eine andere KA vorschlagen")),
+    ]
+
+    kind = forms.ChoiceField(label=_("Antrag"), widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Begründung"), required=False, widget=_textarea(5))
+    merge_target = forms.ModelChoiceField(
+        label=_("Überführen in"),
+        queryset=Kernaktivitaet.objects.none(),
+        required=False,
+        help_text=_("Nur bei einer Überführung: eine laufende oder umgesetzte Kernaktivität."),
+        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+    )
+
+    def __init__(self, *args: Any, kernaktivitaet: Kernaktivitaet, kinds: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(value, label) for value, label in self.KINDS if value in kinds]
+        self.fields["merge_target"].queryset = (
+            Kernaktivitaet.objects.filter(status__in=[KaStatus.RUNNING, KaStatus.DONE])
+            .exclude(pk=kernaktivitaet.pk)
+            .order_by("code")
+        )
+        self.link_errors()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind = data.get("kind")
+        if kind in (Action.PROPOSE_STOP, Action.PROPOSE_MERGE) and not data.get("reason", "").strip():
+            self.add_error("reason", _("Bitte begründen Sie den Vorschlag."))
+        if kind == Action.PROPOSE_MERGE and not data.get("merge_target"):
+            self.add_error("merge_target", _("Bitte wählen Sie die Kernaktivität, in die überführt wird."))
+        return data
+
+
+NOT_IN_PAPER = ""
+
+
+class CouncilForm(AccessibleFormMixin, forms.Form):
+    """One council paper (Drucksache) and the outcome per KA: for one KA or a whole tranche."""
+
+    reference = forms.CharField(
+        label=_("Drucksachennummer"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"class": "kern-form-input__input"}),
+        help_text=_("z. B. 20241234"),
+    )
+    name = forms.CharField(
+        label=_("Titel der Drucksache"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"class": "kern-form-input__input"}),
+    )
+    paper_date = forms.DateField(label=_("Datum der Drucksache"), widget=_date())
+    session_date = forms.DateField(label=_("Datum der Ratssitzung"), widget=_date())
+    session_time = forms.TimeField(
+        label=_("Beginn der Ratssitzung"),
+        initial=datetime.time(15, 0),
+        widget=forms.TimeInput(attrs={"type": "time", "class": "kern-form-input__input"}, format="%H:%M"),
+    )
+    agenda_number = forms.CharField(
+        label=_("Tagesordnungspunkt"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "kern-form-input__input"}),
+    )
+
+    def __init__(self, *args: Any, entries: list[Any], single: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.entries = entries
+        choices = [(value, label) for value, label in ResolutionResult.choices]
+        if not single:
+            choices = [(NOT_IN_PAPER, _("nicht in diesem Beschluss")), *choices]
+        self.rows = []
+        for entry in entries:
+            ka = entry.kernaktivitaet
+            prefix = f"t{entry.task.pk}"
+            self.fields[f"{prefix}_result"] = forms.ChoiceField(
+                label=_("Ergebnis für %(code)s") % {"code": ka.code},
+                choices=choices,
+                required=single,
+                widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+            )
+            self.fields[f"{prefix}_text"] = forms.CharField(
+                label=_("geänderter Beschlusstext für %(code)s") % {"code": ka.code},
+                required=False,
+                widget=_textarea(3),
+                help_text=_("Pflicht bei „geändert beschlossen“."),
+            )
+            self.fields[f"{prefix}_deferred_to"] = forms.DateField(
+                label=_("neue Sitzung für %(code)s") % {"code": ka.code},
+                required=False,
+                widget=_date(),
+                help_text=_("Pflicht bei „vertagt“."),
+            )
+            self.rows.append((entry, prefix))
+        self.link_errors()
+
+    def row_fields(self) -> list[tuple[Any, Any, Any, Any]]:
+        return [
+            (entry, self[f"{prefix}_result"], self[f"{prefix}_text"], self[f"{prefix}_deferred_to"])
+            for entry, prefix in self.rows
+        ]
+
+    def session_start(self) -> datetime.datetime:
+        return timezone.make_aware(
+            datetime.datetime.combine(self.cleaned_data["session_date"], self.cleaned_data["session_time"])
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        chosen = 0
+        for _entry, prefix in self.rows:
+            result = data.get(f"{prefix}_result")
+            if not result:
+                continue
+            chosen += 1
+            if result == ResolutionResult.ADOPTED_AMENDED and not data.get(f"{prefix}_text", "").strip():
+                self.add_error(f"{prefix}_text", _("Bitte geben Sie den geänderten Beschlusstext an."))
+            if result == ResolutionResult.DEFERRED:
+                deferred = data.get(f"{prefix}_deferred_to")
+                if not deferred:
+                    self.add_error(
+                        f"{prefix}_deferred_to", _("Bitte geben Sie das Datum der neuen Sitzung an.")
+                    )
+                elif data.get("session_date") and deferred <= data["session_date"]:
+                    self.add_error(
+                        f"{prefix}_deferred_to", _("Die neue Sitzung muss nach dieser Sitzung liegen.")
+                    )
+        if self.rows and not chosen and not self.errors:
+            first = f"{self.rows[0][1]}_result"
+            self.add_error(first, _("Bitte wählen Sie für mindestens eine Kernaktivität ein Ergebnis."))
+        return data
+
+    def chosen(self) -> list[tuple[Any, str, str, datetime.date | None]]:
+        return [
+            (
+                entry,
+                self.cleaned_data[f"{prefix}_result"],
+                self.cleaned_data.get(f"{prefix}_text", ""),
+                self.cleaned_data.get(f"{prefix}_deferred_to"),
+            )
+            for entry, prefix in self.rows
+            if self.cleaned_data.get(f"{prefix}_result")
+        ]

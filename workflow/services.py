@@ -1,0 +1,479 @@
+"""Every write of the decision process: keyword-only services, one transaction each.
+
+Views and tasks call these; they call the lifecycle for every status change and the flow for the tasks.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from governance.models import (
+    AgendaItem,
+    Consultation,
+    Gremium,
+    KaStatus,
+    Kernaktivitaet,
+    Kompetenz,
+    Meeting,
+    Paper,
+    Resolution,
+    ResolutionResult,
+)
+from governance.services import kernaktivitaet_set_projektgruppe
+
+from . import lifecycle, rights
+from .flows import NODE_ACTIONS, START_NODES, KaDecisionFlow
+from .lifecycle import InvalidInput, StateMovedOn, TransitionRefused
+from .models import KaProcess, ProcessKind
+from .rights import Action
+
+OPEN = (STATUS.NEW, STATUS.ASSIGNED)
+TASK_DONE = _("Diese Aufgabe wurde bereits erledigt.")
+
+
+def _start(
+    kind: ProcessKind,
+    *,
+    kernaktivitaet: Kernaktivitaet,
+    requested_by: Any = None,
+    requested_for: Any = None,
+    merge_target: Any = None,
+) -> KaProcess:
+    return START_NODES[kind].run(
+        kernaktivitaet=kernaktivitaet,
+        kind=kind,
+        requested_by=requested_by,
+        requested_for=requested_for,
+        merge_target=merge_target,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- proposals
+
+
+PROPOSAL_FIELDS = ("titel", "beschreibung", "smart_ziele", "geplanter_start", "geplantes_ende", "schwerpunkt")
+
+
+def _next_code(kompetenz: Kompetenz) -> str:
+    prefix = f"{kompetenz.code}-V"
+    numbers = [
+        int(code[len(prefix) :])
+        for code in Kernaktivitaet.objects.filter(code__startswith=prefix).values_list("code", flat=True)
+        if code[len(prefix) :].isdigit()
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
+
+
+def kernaktivitaet_create_proposal(
+    *, actor: Any, kompetenz: Kompetenz, titel: str, projektleitung: Any = None, **values: Any
+) -> Kernaktivitaet:
+    """A new proposal; the person who writes it leads its project group unless a lead is named."""
+    verdict = rights.decide(actor, Action.CREATE, None)
+    if not verdict:
+        raise TransitionRefused(verdict.message)
+    unknown = set(values) - set(PROPOSAL_FIELDS)
+    if unknown:
+        raise InvalidInput(_("Unbekannte Angaben im Vorschlag."))
+    if not (titel or "").strip():
+        raise InvalidInput(_("Bitte geben Sie einen Titel an."), field="titel")
+    with transaction.atomic():
+        # The Kompetenz row serialises the numbering of proposals within it.
+        Kompetenz.objects.select_for_update().filter(pk=kompetenz.pk).exists()
+        ka = Kernaktivitaet(code=_next_code(kompetenz), kompetenz=kompetenz, titel=titel.strip(), **values)
+        ka.full_clean(exclude=["code", "status", "ueberfuehrt_in", "projektgruppe"])
+        ka.save()
+        lead = projektleitung or actor
+        kernaktivitaet_set_projektgruppe(kernaktivitaet=ka, projektleitung=lead, mitglieder=[lead])
+        lifecycle.record_creation(actor=actor, kernaktivitaet=ka)
+    return ka
+
+
+def kernaktivitaet_update_proposal(
+    *, actor: Any, kernaktivitaet: Kernaktivitaet, on_behalf_of: Any = None, **values: Any
+) -> Kernaktivitaet:
+    """Change the text of a proposal while it is still with the project group or the Strategiezirkel."""
+    unknown = set(values) - set(PROPOSAL_FIELDS)
+    if unknown:
+        raise InvalidInput(_("Unbekannte Angaben im Vorschlag."))
+    with transaction.atomic():
+        ka = Kernaktivitaet.objects.select_for_update(of=("self",)).get(pk=kernaktivitaet.pk)
+        verdict = rights.decide(actor, Action.EDIT, ka, on_behalf_of=on_behalf_of)
+        if not verdict:
+            raise TransitionRefused(verdict.message)
+        editable = {KaStatus.PROPOSED}
+        if rights.decide(actor, Action.ZIRKEL_FORWARD, ka, on_behalf_of=on_behalf_of):
+            editable.add(KaStatus.ZIRKEL_REVIEW)
+        if ka.status not in editable:
+            raise StateMovedOn(
+                _("Der Vorschlag steht auf „%(status)s“ und kann nicht mehr bearbeitet werden.")
+                % {"status": ka.get_status_display()}
+            )
+        for name, value in values.items():
+            setattr(ka, name, value)
+        ka.full_clean(exclude=["code", "status", "ueberfuehrt_in", "projektgruppe"])
+        ka.save(update_fields=[*values, "geaendert_am"])
+    return ka
+
+
+def _open_task(ka_pk: int, node: Any) -> Task | None:
+    return (
+        Task.objects.filter(process__kaprocess__kernaktivitaet_id=ka_pk, flow_task=node, status__in=OPEN)
+        .order_by("pk")
+        .first()
+    )
+
+
+def kernaktivitaet_submit(*, actor: Any, kernaktivitaet: Kernaktivitaet, on_behalf_of: Any = None) -> Any:
+    """Submit a proposal to the Strategiezirkel (after a return: finish the rework task)."""
+    rework = _open_task(kernaktivitaet.pk, KaDecisionFlow.rework)
+    if rework is not None:
+        return task_decide(actor=actor, task_id=rework.pk, action=Action.SUBMIT, on_behalf_of=on_behalf_of)
+    with transaction.atomic():
+        applied = lifecycle.apply(
+            actor=actor, action=Action.SUBMIT, kernaktivitaet=kernaktivitaet, on_behalf_of=on_behalf_of
+        )
+        return _start(ProcessKind.PROPOSAL, kernaktivitaet=applied.kernaktivitaet)
+
+
+# -------------------------------------------------------------------------------- running KA: requests
+
+
+def kernaktivitaet_propose_completion(
+    *, actor: Any, kernaktivitaet: Kernaktivitaet, reason: str = "", on_behalf_of: Any = None
+) -> KaProcess:
+    with transaction.atomic():
+        applied = lifecycle.apply(
+            actor=actor,
+            action=Action.PROPOSE_COMPLETION,
+            kernaktivitaet=kernaktivitaet,
+            on_behalf_of=on_behalf_of,
+            reason=reason,
+        )
+        return _start(
+            ProcessKind.COMPLETION,
+            kernaktivitaet=applied.kernaktivitaet,
+            requested_by=actor,
+            requested_for=applied.event.on_behalf_of,
+        )
+
+
+def kernaktivitaet_propose_stop(
+    *,
+    actor: Any,
+    kernaktivitaet: Kernaktivitaet,
+    reason: str,
+    merge_target: Kernaktivitaet | None = None,
+    on_behalf_of: Any = None,
+) -> KaProcess:
+    """Propose to stop a running KA, or (with ``merge_target``) to merge it into another one."""
+    with transaction.atomic():
+        applied = lifecycle.apply(
+            actor=actor,
+            action=Action.PROPOSE_MERGE if merge_target is not None else Action.PROPOSE_STOP,
+            kernaktivitaet=kernaktivitaet,
+            on_behalf_of=on_behalf_of,
+            reason=reason,
+            merge_target=merge_target,
+        )
+        return _start(
+            ProcessKind.STOP_MERGE,
+            kernaktivitaet=applied.kernaktivitaet,
+            requested_by=actor,
+            requested_for=applied.event.on_behalf_of,
+            merge_target=merge_target,
+        )
+
+
+# ------------------------------------------------------------------------------------------ human tasks
+
+
+def task_principal(*, actor: Any, task: Task, on_behalf_of: Any = None) -> Any:
+    """The person a task is done for: the actor, or the absent person whose task a deputy took."""
+    if on_behalf_of is not None:
+        return on_behalf_of
+    if task.owner_id is not None and task.owner_id != actor.pk:
+        return task.owner
+    return actor
+
+
+def _lock_task(task_id: int) -> Task:
+    task = Task.objects.filter(pk=task_id).only("process_id").first()
+    if task is None:
+        raise TransitionRefused(_("Diese Aufgabe gibt es nicht."))
+    return task
+
+
+def _check_open(task: Task, actor: Any, principal: Any) -> None:
+    if task.status not in OPEN:
+        raise StateMovedOn(TASK_DONE)
+    if task.owner_id is not None and task.owner_id not in (actor.pk, principal.pk):
+        raise StateMovedOn(
+            _("Diese Aufgabe hat bereits %(name)s übernommen.") % {"name": task.owner.get_username()}
+        )
+
+
+def task_claim(*, actor: Any, task_id: int, on_behalf_of: Any = None) -> Task:
+    """Take a task from the queue into one's inbox (a deputy takes it into the absent person's inbox)."""
+    process_id = _lock_task(task_id).process_id
+    with KaDecisionFlow.lock(process_id):
+        task = Task.objects.select_related("process__kaprocess__kernaktivitaet", "owner").get(pk=task_id)
+        principal = task_principal(actor=actor, task=task, on_behalf_of=on_behalf_of)
+        _check_open(task, actor, principal)
+        if task.owner_id == principal.pk:
+            return task
+        action = NODE_ACTIONS[task.flow_task.name][0]
+        ka = task.process.kaprocess.kernaktivitaet
+        verdict = rights.decide(
+            actor, action, ka, on_behalf_of=principal, requester_ids=_requester_ids(task.process.kaprocess)
+        )
+        if not verdict:
+            raise TransitionRefused(verdict.message)
+        activation = task.flow_task.activation_class(task)
+        activation.assign(principal)
+        return task
+
+
+def task_release(*, actor: Any, task_id: int) -> Task:
+    """Put a claimed task back into the queue."""
+    process_id = _lock_task(task_id).process_id
+    with KaDecisionFlow.lock(process_id):
+        task = Task.objects.select_related("process", "owner").get(pk=task_id)
+        if task.status != STATUS.ASSIGNED:
+            raise StateMovedOn(TASK_DONE)
+        principal = task_principal(actor=actor, task=task)
+        if principal.pk != actor.pk and not rights.is_deputy(actor, principal):
+            raise TransitionRefused(_("Diese Aufgabe hat eine andere Person übernommen."))
+        task.flow_task.activation_class(task).unassign()
+        return task
+
+
+def _requester_ids(process: KaProcess) -> frozenset[int]:
+    return frozenset(pk for pk in (process.requested_by_id, process.requested_for_id) if pk is not None)
+
+
+def task_decide(
+    *,
+    actor: Any,
+    task_id: int,
+    action: Action | str,
+    reason: str = "",
+    on_behalf_of: Any = None,
+    resolution: Resolution | None = None,
+    merge_target: Kernaktivitaet | None = None,
+    task_data: dict[str, Any] | None = None,
+) -> lifecycle.Applied:
+    """Claim (if needed) and execute one human task: the lifecycle makes the transition, the flow moves on.
+
+    Everything happens under the process lock in one transaction; the loser of a race gets ``StateMovedOn``.
+    """
+    action = Action(action)
+    process_id = _lock_task(task_id).process_id
+    with KaDecisionFlow.lock(process_id):
+        task = Task.objects.select_related("process__kaprocess__kernaktivitaet", "owner").get(pk=task_id)
+        principal = task_principal(actor=actor, task=task, on_behalf_of=on_behalf_of)
+        _check_open(task, actor, principal)
+        if action not in NODE_ACTIONS[task.flow_task.name]:
+            raise InvalidInput(_("Dieser Schritt passt nicht zu dieser Aufgabe."), field="action")
+        process = task.process.kaprocess
+        if action == Action.BOARD_MERGE and merge_target is None:
+            merge_target = process.merge_target
+        activation = task.flow_task.activation_class(task)
+        if task.status == STATUS.NEW:
+            activation.assign(principal)
+        applied = lifecycle.apply(
+            actor=actor,
+            action=action,
+            kernaktivitaet=process.kernaktivitaet,
+            on_behalf_of=principal,
+            reason=reason,
+            result=resolution.result if resolution is not None else None,
+            resolution=resolution,
+            merge_target=merge_target,
+            data={"task": task.pk},
+        )
+        # The gateways after this task read the new status from the process's KA.
+        activation.process.kernaktivitaet = applied.kernaktivitaet
+        task.data = {
+            **(task_data or {}),
+            "action": action.value,
+            "audit_event": applied.event.pk,
+            "executed_by": actor.pk,
+        }
+        activation.start(None)
+        activation.execute()
+        return applied
+
+
+# ---------------------------------------------------------------------------------- council resolutions
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The council's result for one KA of a paper."""
+
+    kernaktivitaet: Kernaktivitaet
+    result: str
+    resolution_text: str = ""
+    deferred_to: date | None = None
+
+
+def _council() -> Gremium:
+    council = Gremium.objects.filter(art=Gremium.Art.RAT).order_by("pk").first()
+    if council is None:
+        council = Gremium.objects.create(name=gettext_now("Rat der Stadt Bochum"), art=Gremium.Art.RAT)
+    return council
+
+
+def _validate_outcomes(outcomes: list[Outcome], session: datetime) -> None:
+    if not outcomes:
+        raise InvalidInput(_("Bitte nennen Sie mindestens eine Kernaktivität."), field="outcomes")
+    seen: set[int] = set()
+    for outcome in outcomes:
+        code = outcome.kernaktivitaet.code
+        if outcome.kernaktivitaet.pk in seen:
+            raise InvalidInput(_("%(code)s steht doppelt im Beschluss.") % {"code": code}, field="outcomes")
+        seen.add(outcome.kernaktivitaet.pk)
+        if outcome.result not in ResolutionResult.values:
+            raise InvalidInput(
+                _("Bitte wählen Sie das Ergebnis für %(code)s.") % {"code": code}, field="result"
+            )
+        if outcome.result == ResolutionResult.ADOPTED_AMENDED and not outcome.resolution_text.strip():
+            raise InvalidInput(
+                _("Für %(code)s fehlt der geänderte Beschlusstext.") % {"code": code}, field="resolution_text"
+            )
+        if outcome.result == ResolutionResult.DEFERRED:
+            if outcome.deferred_to is None:
+                raise InvalidInput(
+                    _("Für %(code)s fehlt das Datum der neuen Sitzung.") % {"code": code}, field="deferred_to"
+                )
+            if outcome.deferred_to <= timezone.localdate(session):
+                raise InvalidInput(
+                    _("Die neue Sitzung für %(code)s muss nach der Sitzung vom %(date)s liegen.")
+                    % {"code": code, "date": formats.date_format(timezone.localdate(session))},
+                    field="deferred_to",
+                )
+
+
+def paper_record_resolution(
+    *,
+    actor: Any,
+    reference: str,
+    name: str,
+    paper_date: date,
+    session_start: datetime,
+    outcomes: list[Outcome],
+    agenda_number: str = "",
+    on_behalf_of: Any = None,
+) -> list[Resolution]:
+    """Record the council's resolution on one paper (a single KA or a whole tranche).
+
+    Writes Paper, Meeting, AgendaItem, Consultation (OParl names) and one Resolution per KA, then moves every
+    KA through its council task. All KA move together or none does.
+    """
+    reference = (reference or "").strip()
+    if not reference:
+        raise InvalidInput(_("Bitte geben Sie die Drucksachennummer an."), field="reference")
+    if not (name or "").strip():
+        raise InvalidInput(_("Bitte geben Sie den Titel der Drucksache an."), field="name")
+    _validate_outcomes(outcomes, session_start)
+    for outcome in outcomes:
+        verdict = rights.decide(
+            actor, Action.COUNCIL_RECORD, outcome.kernaktivitaet, on_behalf_of=on_behalf_of
+        )
+        if not verdict:
+            raise TransitionRefused(verdict.message)
+    try:
+        with transaction.atomic():
+            return _record(
+                actor=actor,
+                reference=reference,
+                name=name.strip(),
+                paper_date=paper_date,
+                session_start=session_start,
+                outcomes=outcomes,
+                agenda_number=agenda_number,
+                on_behalf_of=on_behalf_of,
+            )
+    except IntegrityError as exc:
+        raise StateMovedOn(
+            _("Für diese Drucksache ist in dieser Sitzung bereits ein Beschluss erfasst.")
+        ) from exc
+
+
+def _record(
+    *,
+    actor: Any,
+    reference: str,
+    name: str,
+    paper_date: date,
+    session_start: datetime,
+    outcomes: list[Outcome],
+    agenda_number: str,
+    on_behalf_of: Any,
+) -> list[Resolution]:
+    council = _council()
+    paper, _created = Paper.objects.get_or_create(
+        reference=reference, defaults={"name": name, "date": paper_date}
+    )
+    meeting, _created = Meeting.objects.get_or_create(
+        organization=council,
+        start=session_start,
+        defaults={
+            "name": gettext_now("Sitzung des Rates am %(date)s")
+            % {"date": formats.date_format(timezone.localdate(session_start))}
+        },
+    )
+    results = {outcome.result for outcome in outcomes}
+    agenda_item = AgendaItem.objects.create(
+        meeting=meeting,
+        number=agenda_number,
+        name=name,
+        result=results.pop() if len(results) == 1 else "",
+        resolution_text="\n\n".join(
+            f"{o.kernaktivitaet.code}: {o.resolution_text.strip()}"
+            for o in outcomes
+            if o.resolution_text.strip()
+        ),
+    )
+    consultation = Consultation.objects.create(
+        paper=paper, meeting=meeting, agenda_item=agenda_item, organization=council
+    )
+    resolutions = []
+    for outcome in outcomes:
+        resolution = Resolution.objects.create(
+            consultation=consultation,
+            kernaktivitaet=outcome.kernaktivitaet,
+            result=outcome.result,
+            resolution_text=outcome.resolution_text.strip(),
+            deferred_to=outcome.deferred_to if outcome.result == ResolutionResult.DEFERRED else None,
+            recorded_by=actor,
+        )
+        task = _open_task(outcome.kernaktivitaet.pk, KaDecisionFlow.council_record)
+        if task is None:
+            # A KA in "council" without a process (entered by hand) still moves through the lifecycle.
+            lifecycle.apply(
+                actor=actor,
+                action=Action.COUNCIL_RECORD,
+                kernaktivitaet=outcome.kernaktivitaet,
+                on_behalf_of=on_behalf_of,
+                result=outcome.result,
+                resolution=resolution,
+            )
+        else:
+            task_decide(
+                actor=actor,
+                task_id=task.pk,
+                action=Action.COUNCIL_RECORD,
+                on_behalf_of=on_behalf_of,
+                resolution=resolution,
+                task_data={"paper": paper.reference},
+            )
+        resolutions.append(resolution)
+    return resolutions
