@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,14 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Benachrichtigungen")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the lifecycle's signals)
+
+        post_migrate.connect(schedule_install_after_migrate, sender=self)
+
+
+def schedule_install_after_migrate(sender: AppConfig, **kwargs: object) -> None:
+    from .schedule import schedule_install
+
+    schedule_install(using=str(kwargs.get("using", "default")))

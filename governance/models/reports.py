@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -59,11 +61,23 @@ class Statusbericht(models.Model):
         verbose_name=_("geprüft von"),
     )
     rueckgabegrund = models.TextField(_("Grund der Rückgabe"), blank=True)
+    # A returned report is owed again by this date; the reminders start over for the next round.
+    nachreichen_bis = models.DateField(_("erneut fällig am"), null=True, blank=True)
+    runde = models.PositiveSmallIntegerField(
+        _("Runde"), default=0, help_text=_("Zahl der Rückgaben; jede Rückgabe beginnt die Erinnerungen neu")
+    )
 
     class Meta:
         verbose_name = _("Sachstandsbericht")
         verbose_name_plural = _("Sachstandsberichte")
         ordering = ["kernaktivitaet", "-faellig_am"]
+        indexes = [
+            models.Index(
+                fields=["faellig_am"],
+                condition=models.Q(state__in=["due", "returned"]),
+                name="bericht_open_faellig_idx",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["kernaktivitaet", "faellig_am"], name="bericht_once_per_due_date"
@@ -76,3 +90,12 @@ class Statusbericht(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kernaktivitaet.code} – {self.faellig_am:%d.%m.%Y}"
+
+    @property
+    def frist(self) -> date:
+        """The date the report is owed by now: the due date, or after a return the new date."""
+        return self.nachreichen_bis or self.faellig_am
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (StatusberichtState.DUE, StatusberichtState.RETURNED)

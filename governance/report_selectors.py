@@ -1,0 +1,62 @@
+"""Reads of status reports (Sachstandsberichte)."""
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
+
+from .models import Kernaktivitaet, Statusbericht, StatusberichtState
+
+OPEN_STATES = (StatusberichtState.DUE, StatusberichtState.RETURNED)
+
+
+def merged_sources(ka: Kernaktivitaet) -> list[int]:
+    """The KA itself and every KA merged into it, directly or through a chain of merges."""
+    ids = {ka.pk}
+    frontier = {ka.pk}
+    while frontier:
+        frontier = (
+            set(Kernaktivitaet.objects.filter(ueberfuehrt_in_id__in=frontier).values_list("pk", flat=True))
+            - ids
+        )
+        ids |= frontier
+    return sorted(ids)
+
+
+def statusbericht_list_for_ka(*, ka: Kernaktivitaet) -> QuerySet[Statusbericht]:
+    """The reports of a KA, including those of KA merged into it, the newest first."""
+    return (
+        Statusbericht.objects.filter(kernaktivitaet_id__in=merged_sources(ka))
+        .select_related("kernaktivitaet", "eingereicht_von", "geprueft_von")
+        .order_by("-faellig_am", "kernaktivitaet__code")
+    )
+
+
+def statusbericht_open_get(*, ka: Kernaktivitaet) -> Statusbericht | None:
+    """The report the KA owes now (due or returned), the earliest first."""
+    return (
+        Statusbericht.objects.filter(kernaktivitaet=ka, state__in=OPEN_STATES).order_by("faellig_am").first()
+    )
+
+
+def statusbericht_overdue_by_deadline_list(*, today: date) -> QuerySet[Statusbericht]:
+    """Owed reports past their deadline (after a return: the new date), the oldest first."""
+    return (
+        Statusbericht.objects.filter(state__in=OPEN_STATES)
+        .annotate(frist_effektiv=Coalesce("nachreichen_bis", "faellig_am"))
+        .filter(frist_effektiv__lt=today)
+        .select_related("kernaktivitaet__kompetenz")
+        .order_by("frist_effektiv", "kernaktivitaet__code")
+    )
+
+
+def statusbericht_awaiting_review_list(*, kompetenz_ids: list[int] | None = None) -> QuerySet[Statusbericht]:
+    """Submitted reports waiting to be accepted or returned (optionally of some Kompetenzen)."""
+    filters = Q(state=StatusberichtState.SUBMITTED)
+    if kompetenz_ids is not None:
+        filters &= Q(kernaktivitaet__kompetenz_id__in=kompetenz_ids)
+    return (
+        Statusbericht.objects.filter(filters)
+        .select_related("kernaktivitaet__kompetenz", "eingereicht_von")
+        .order_by("eingereicht_am")
+    )

@@ -1,0 +1,260 @@
+"""Every write of status reports (Sachstandsberichte): schedule, submit, accept, return.
+
+Each service checks the person's right, works on the locked report row (of two people pressing at once,
+exactly one wins), records an audit event and writes its mails into the outbox in the same transaction.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notifications.models import DeadlineSettings
+from notifications.outbox import Mail, enqueue
+from workflow.rights import Role
+
+from .models import Ampel, AuditEvent, KaStatus, Kernaktivitaet, Statusbericht, StatusberichtState
+
+OPEN_STATES = (StatusberichtState.DUE, StatusberichtState.RETURNED)
+
+
+class ReportRefused(Exception):
+    """A report action that must not happen; the German message is shown as it is."""
+
+    status_code = 403
+
+    def __init__(self, message: Any, field: str | None = None) -> None:
+        self.message = str(message)
+        self.field = field
+        super().__init__(self.message)
+
+
+class ReportInvalid(ReportRefused):
+    status_code = 400
+
+
+class ReportMovedOn(ReportRefused):
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    ampel_zeitplan: str
+    ampel_budget: str
+    ampel_umfang: str
+    fortschritt_prozent: int
+    meilensteine_erreicht: str = ""
+    meilensteine_naechste: str = ""
+    text_oeffentlich: str = ""
+    text_intern: str = ""
+    risiken: str = ""
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _in_role(user: Any, role: Role) -> bool:
+    return bool(user.groups.filter(name=role.value).exists())
+
+
+def may_submit(user: Any, ka: Kernaktivitaet) -> bool:
+    return bool(user.is_active and user.has_perm("governance.report_kernaktivitaet", ka))
+
+
+def may_review(user: Any, ka: Kernaktivitaet) -> bool:
+    """The Strategiezirkel, or the Kompetenzverantwortliche of the KA's Kompetenz; never a member of the KA's
+    own project group (four-eyes)."""
+    if not user.is_active:
+        return False
+    if ka.projektleitung_id == user.pk or ka.projektgruppe.filter(pk=user.pk).exists():
+        return False
+    if _in_role(user, Role.STRATEGIEZIRKEL) and user.has_perm("governance.accept_statusbericht"):
+        return True
+    return bool(user.has_perm("governance.oversee_kompetenz", ka.kompetenz))
+
+
+def _locked(bericht: Statusbericht) -> Statusbericht:
+    return (
+        Statusbericht.objects.select_for_update()
+        .select_related("kernaktivitaet__kompetenz")
+        .get(pk=bericht.pk)
+    )
+
+
+def _audit(bericht: Statusbericht, actor: Any, action: str, reason: str = "") -> AuditEvent:
+    return AuditEvent.objects.create(
+        kernaktivitaet=bericht.kernaktivitaet,
+        action=action,
+        actor=actor,
+        reason=reason,
+        data={
+            "statusbericht": bericht.pk,
+            "faellig_am": bericht.faellig_am.isoformat(),
+            "runde": bericht.runde,
+        },
+    )
+
+
+def _reviewer_ids(ka: Kernaktivitaet) -> tuple[set[int], set[int]]:
+    from notifications.audiences import kompetenz_ids, role_ids
+
+    return role_ids(Role.STRATEGIEZIRKEL), kompetenz_ids(ka.kompetenz)
+
+
+def _validate(data: ReportInput) -> None:
+    for name in ("ampel_zeitplan", "ampel_budget", "ampel_umfang"):
+        if getattr(data, name) not in Ampel.values:
+            raise ReportInvalid(_("Bitte wählen Sie für jede Ampel grün, gelb oder rot."), field=name)
+    if not isinstance(data.fortschritt_prozent, int) or not 0 <= data.fortschritt_prozent <= 100:
+        raise ReportInvalid(
+            _("Der Fortschritt ist eine ganze Zahl von 0 bis 100 Prozent."), field="fortschritt_prozent"
+        )
+    if not data.text_oeffentlich.strip():
+        raise ReportInvalid(
+            _("Bitte beschreiben Sie den Sachstand für die Öffentlichkeit."), field="text_oeffentlich"
+        )
+
+
+@transaction.atomic
+def statusbericht_submit(*, actor: Any, bericht: Statusbericht, data: ReportInput) -> Statusbericht:
+    """The project group submits the report it owes."""
+    bericht = _locked(bericht)
+    ka = bericht.kernaktivitaet
+    if not may_submit(actor, ka):
+        raise ReportRefused(_("Nur die Projektgruppe dieser Kernaktivität kann ihren Sachstand berichten."))
+    if bericht.state not in OPEN_STATES:
+        raise ReportMovedOn(
+            _("Dieser Sachstandsbericht ist bereits „%(state)s“.") % {"state": bericht.get_state_display()}
+        )
+    if ka.status != KaStatus.RUNNING:
+        raise ReportMovedOn(_("Nur laufende Kernaktivitäten berichten ihren Sachstand."))
+    _validate(data)
+    for name, value in data.__dict__.items():
+        setattr(bericht, name, value.strip() if isinstance(value, str) else value)
+    bericht.state = StatusberichtState.SUBMITTED
+    bericht.eingereicht_am = timezone.now()
+    bericht.eingereicht_von = actor
+    bericht.save()
+    _audit(bericht, actor, "statusbericht_submitted")
+    zirkel, kompetenz = _reviewer_ids(ka)
+    enqueue(
+        [
+            Mail(
+                key=f"bericht-eingereicht:{bericht.pk}:{bericht.runde}",
+                template="bericht_eingereicht",
+                context={"statusbericht": bericht.pk},
+                to_users=sorted(kompetenz or zirkel),
+                cc_users=sorted(zirkel if kompetenz else []),
+            )
+        ]
+    )
+    return bericht
+
+
+def _review(bericht: Statusbericht, actor: Any) -> Statusbericht:
+    bericht = _locked(bericht)
+    if not may_review(actor, bericht.kernaktivitaet):
+        raise ReportRefused(
+            _(
+                "Sachstandsberichte nehmen der Strategiezirkel oder die Kompetenzverantwortlichen an; "
+                "nicht die eigene Projektgruppe."
+            )
+        )
+    if bericht.state != StatusberichtState.SUBMITTED:
+        raise ReportMovedOn(
+            _("Dieser Sachstandsbericht ist „%(state)s“ und kann nicht geprüft werden.")
+            % {"state": bericht.get_state_display()}
+        )
+    return bericht
+
+
+def _tell_projektgruppe(bericht: Statusbericht) -> None:
+    from notifications.audiences import projektgruppe_ids
+
+    enqueue(
+        [
+            Mail(
+                key=f"bericht-geprueft:{bericht.pk}:{bericht.runde}:{bericht.state}",
+                template="bericht_geprueft",
+                context={"statusbericht": bericht.pk, "state": bericht.state, "runde": bericht.runde},
+                to_users=sorted(projektgruppe_ids(bericht.kernaktivitaet)),
+            )
+        ]
+    )
+
+
+@transaction.atomic
+def statusbericht_accept(*, actor: Any, bericht: Statusbericht) -> Statusbericht:
+    bericht = _review(bericht, actor)
+    bericht.state = StatusberichtState.ACCEPTED
+    bericht.geprueft_am = timezone.now()
+    bericht.geprueft_von = actor
+    bericht.rueckgabegrund = ""
+    bericht.save(update_fields=["state", "geprueft_am", "geprueft_von", "rueckgabegrund"])
+    _audit(bericht, actor, "statusbericht_accepted")
+    _tell_projektgruppe(bericht)
+    return bericht
+
+
+@transaction.atomic
+def statusbericht_return(*, actor: Any, bericht: Statusbericht, reason: str) -> Statusbericht:
+    """Send the report back with a reason; it is owed again after the configured days, and the reminders
+    start over."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReportInvalid(_("Bitte begründen Sie die Rückgabe."), field="reason")
+    bericht = _review(bericht, actor)
+    frist_tage = DeadlineSettings.get().nachbesserung_tage
+    bericht.state = StatusberichtState.RETURNED
+    bericht.geprueft_am = timezone.now()
+    bericht.geprueft_von = actor
+    bericht.rueckgabegrund = reason
+    bericht.runde += 1
+    bericht.nachreichen_bis = _today() + timedelta(days=frist_tage)
+    bericht.save(
+        update_fields=["state", "geprueft_am", "geprueft_von", "rueckgabegrund", "runde", "nachreichen_bis"]
+    )
+    _audit(bericht, actor, "statusbericht_returned", reason)
+    _tell_projektgruppe(bericht)
+    return bericht
+
+
+def statusberichte_schedule(*, today: date | None = None) -> int:
+    """Create the next due report of every running KA that owes none; a fixed number of queries.
+
+    The next due date is one period after the last due date (or after the planned start, or the creation of
+    the KA); a date already past moves on by whole periods, so a KA is never born overdue.
+    """
+    today = today or _today()
+    default_months = DeadlineSettings.get().berichtsintervall_monate
+    open_reports = Statusbericht.objects.filter(kernaktivitaet=OuterRef("pk"), state__in=OPEN_STATES)
+    candidates = (
+        Kernaktivitaet.objects.filter(status=KaStatus.RUNNING)
+        .annotate(has_open=Exists(open_reports), last_due=Max("statusberichte__faellig_am"))
+        .filter(has_open=False)
+        .values_list("pk", "berichtsintervall_monate", "last_due", "geplanter_start", "erstellt_am")
+    )
+    rows = []
+    for pk, months, last_due, start, created in candidates:
+        months = months or default_months
+        base = last_due or start or timezone.localtime(created).date()
+        due = add_months(base, months)
+        steps = 1
+        while due < today:
+            steps += 1
+            due = add_months(base, months * steps)
+        rows.append(Statusbericht(kernaktivitaet_id=pk, faellig_am=due))
+    Statusbericht.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)

@@ -1,0 +1,68 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import outbox
+from .models import DeadlineSettings, NotificationPreference, OutboxMessage, OutboxState, ReminderRule
+
+
+@admin.register(DeadlineSettings)
+class DeadlineSettingsAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "berichtsintervall_monate",
+        "frist_pruefung_tage",
+        "frist_vorstand_tage",
+        "frist_ratsbeschluss_tage",
+        "versandstunde",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not DeadlineSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ReminderRule)
+class ReminderRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "offset_tage", "wiederholen_tage", "an", "pflicht", "aktiv"]
+    list_filter = ["kind", "aktiv", "pflicht"]
+    list_editable = ["aktiv"]
+    ordering = ["kind", "offset_tage"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["key", "template", "state", "attempts", "created_at", "sent_at", "subject_sent"]
+    list_filter = ["state", "template", "category"]
+    search_fields = ["key", "recipients_sent", "subject_sent"]
+    date_hierarchy = "created_at"
+    actions = ["retry"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.method in ("GET", "HEAD") or obj is None
+
+    @admin.action(description=_("Fehlgeschlagene erneut senden"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        count = outbox.retry_failed(queryset.filter(state=OutboxState.FAILED).values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext("%(n)d Mail wird erneut gesendet.", "%(n)d Mails werden erneut gesendet.", count)
+            % {"n": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "vorab_erinnerungen", "wochenuebersicht"]
+    list_filter = ["vorab_erinnerungen", "wochenuebersicht"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user"]

@@ -1,0 +1,240 @@
+"""The kinds of mail: for each outbox template, who receives it and what the template is told.
+
+``prepare`` runs at delivery time. It returns None when the mail has become pointless (the report arrived
+meanwhile, the decision was taken), so that a reminder queued in the morning is not sent in the afternoon
+after the report came in.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Max
+from django.utils import timezone
+
+from governance.models import AuditEvent, KaStatus, Kernaktivitaet, Statusbericht, StatusberichtState
+from governance.report_selectors import statusbericht_overdue_by_deadline_list
+from workflow.rights import Role
+
+from . import audiences, links
+from .models import Audience, DeadlineSettings, OutboxMessage, ReminderRule
+
+
+@dataclass
+class Prepared:
+    to_ids: set[int]
+    cc_ids: set[int] = field(default_factory=set)
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+Preparer = Callable[[OutboxMessage, date], Prepared | None]
+PREPARERS: dict[str, Preparer] = {}
+
+
+def preparer(name: str) -> Callable[[Preparer], Preparer]:
+    def register(func: Preparer) -> Preparer:
+        PREPARERS[name] = func
+        return func
+
+    return register
+
+
+def _audience_ids(audience: str, ka: Kernaktivitaet) -> set[int]:
+    if audience == Audience.STRATEGIEZIRKEL:
+        return audiences.role_ids(Role.STRATEGIEZIRKEL)
+    if audience == Audience.ZUSTAENDIG:
+        role = audiences.DECISION_ROLE.get(KaStatus(ka.status))
+        return audiences.role_ids(role) if role else set()
+    return audiences.projektgruppe_ids(ka)
+
+
+def _cc_ids(rule: ReminderRule, ka: Kernaktivitaet) -> set[int]:
+    ids: set[int] = set()
+    if rule.kopie_kompetenz:
+        ids |= audiences.kompetenz_ids(ka.kompetenz)
+    if rule.kopie_strategiezirkel:
+        ids |= audiences.role_ids(Role.STRATEGIEZIRKEL)
+    return ids
+
+
+@preparer("bericht_erinnerung")
+def _report_reminder(row: OutboxMessage, today: date) -> Prepared | None:
+    ctx = row.context
+    bericht = (
+        Statusbericht.objects.select_related("kernaktivitaet__kompetenz")
+        .filter(pk=ctx["statusbericht"])
+        .first()
+    )
+    rule = ReminderRule.objects.filter(pk=ctx["rule"]).first()
+    if bericht is None or rule is None:
+        return None
+    ka = bericht.kernaktivitaet
+    still_owed = bericht.state in (StatusberichtState.DUE, StatusberichtState.RETURNED)
+    if not still_owed or bericht.runde != ctx["runde"] or ka.status != KaStatus.RUNNING:
+        return None
+    frist = bericht.frist
+    return Prepared(
+        to_ids=_audience_ids(rule.an, ka),
+        cc_ids=_cc_ids(rule, ka),
+        context={
+            "ka": ka,
+            "bericht": bericht,
+            "frist": frist,
+            "ueberfaellig": frist < today,
+            "tage_ueberfaellig": (today - frist).days,
+            "tage_bis": (frist - today).days,
+            "eskalation": rule.an == Audience.STRATEGIEZIRKEL,
+            "zurueckgegeben": bericht.state == StatusberichtState.RETURNED,
+            "link": links.statusbericht_url(bericht.pk, ka.code),
+        },
+    )
+
+
+def decision_deadline(ka_status: str, entered: date, cfg: DeadlineSettings) -> date:
+    days = {
+        KaStatus.ZIRKEL_REVIEW: cfg.frist_pruefung_tage,
+        KaStatus.BOARD_DECISION: cfg.frist_vorstand_tage,
+        KaStatus.COUNCIL: cfg.frist_ratsbeschluss_tage,
+    }[KaStatus(ka_status)]
+    return entered + timedelta(days=days)
+
+
+@preparer("entscheidung_erinnerung")
+def _decision_reminder(row: OutboxMessage, today: date) -> Prepared | None:
+    ctx = row.context
+    ka = Kernaktivitaet.objects.select_related("kompetenz").filter(pk=ctx["kernaktivitaet"]).first()
+    rule = ReminderRule.objects.filter(pk=ctx["rule"]).first()
+    if ka is None or rule is None or ka.status != ctx["status"]:
+        return None
+    latest = AuditEvent.objects.filter(kernaktivitaet=ka, to_status=ka.status).aggregate(m=Max("pk"))["m"]
+    if latest != ctx["event"]:
+        return None
+    event = AuditEvent.objects.get(pk=latest)
+    frist = decision_deadline(ka.status, timezone.localtime(event.created_at).date(), DeadlineSettings.get())
+    return Prepared(
+        to_ids=_audience_ids(rule.an, ka),
+        cc_ids=_cc_ids(rule, ka),
+        context={
+            "ka": ka,
+            "status_label": ka.get_status_display(),
+            "seit": timezone.localtime(event.created_at).date(),
+            "frist": frist,
+            "tage_ueberfaellig": (today - frist).days,
+            "link": links.kernaktivitaet_url(ka.code, ka.pk),
+            "inbox": links.inbox_url(),
+        },
+    )
+
+
+def decisions_overdue(today: date) -> list[dict[str, Any]]:
+    """KA waiting for a decision past its time limit (a handful of rows: at most the KA in decision)."""
+    cfg = DeadlineSettings.get()
+    waiting = list(Kernaktivitaet.objects.filter(status__in=list(audiences.DECISION_ROLE)).order_by("code"))
+    status_of = {ka.pk: ka.status for ka in waiting}
+    entered: dict[int, AuditEvent] = {}
+    for event in AuditEvent.objects.filter(kernaktivitaet__in=waiting).order_by("pk"):
+        if event.to_status == status_of[event.kernaktivitaet_id]:
+            entered[event.kernaktivitaet_id] = event
+    rows = []
+    for ka in waiting:
+        event = entered.get(ka.pk)
+        if event is None:
+            continue
+        frist = decision_deadline(ka.status, timezone.localtime(event.created_at).date(), cfg)
+        if frist < today:
+            rows.append({"ka": ka, "status_label": ka.get_status_display(), "frist": frist})
+    return rows
+
+
+@preparer("wochenuebersicht")
+def _digest(row: OutboxMessage, today: date) -> Prepared | None:
+    berichte = list(statusbericht_overdue_by_deadline_list(today=today))
+    entscheidungen = decisions_overdue(today)
+    if not berichte and not entscheidungen:
+        return None
+    return Prepared(
+        to_ids=audiences.role_ids(Role.STRATEGIEZIRKEL),
+        context={
+            "berichte": [
+                {
+                    "bericht": b,
+                    "ka": b.kernaktivitaet,
+                    "frist": b.frist,
+                    "tage": (today - b.frist).days,
+                    "link": links.statusbericht_url(b.pk, b.kernaktivitaet.code),
+                }
+                for b in berichte
+            ],
+            "entscheidungen": entscheidungen,
+            "woche": row.context.get("woche", ""),
+            "link": links.absolute("/"),
+        },
+    )
+
+
+@preparer("aufgaben_neu")
+def _tasks(row: OutboxMessage, today: date) -> Prepared | None:
+    return Prepared(
+        to_ids=set(row.to_users),
+        cc_ids=set(row.cc_users),
+        context={
+            "aufgaben": row.context.get("aufgaben", []),
+            "anlass": row.context.get("anlass", ""),
+            "inbox": links.inbox_url(),
+        },
+    )
+
+
+@preparer("ka_entscheidung")
+def _ka_event(row: OutboxMessage, today: date) -> Prepared | None:
+    event = (
+        AuditEvent.objects.select_related("kernaktivitaet", "actor", "on_behalf_of", "resolution")
+        .filter(pk=row.context["event"])
+        .first()
+    )
+    if event is None:
+        return None
+    ka = event.kernaktivitaet
+    return Prepared(
+        to_ids=set(row.to_users),
+        cc_ids=set(row.cc_users),
+        context={
+            "ka": ka,
+            "event": event,
+            "von": event.get_from_status_display() if event.from_status else "",
+            "nach": event.get_to_status_display() if event.to_status else "",
+            "link": links.kernaktivitaet_url(ka.code, ka.pk),
+        },
+    )
+
+
+def _bericht_context(row: OutboxMessage) -> dict[str, Any] | None:
+    bericht = (
+        Statusbericht.objects.select_related("kernaktivitaet", "eingereicht_von", "geprueft_von")
+        .filter(pk=row.context["statusbericht"])
+        .first()
+    )
+    if bericht is None:
+        return None
+    return {
+        "bericht": bericht,
+        "ka": bericht.kernaktivitaet,
+        "state": row.context.get("state", bericht.state),
+        "link": links.statusbericht_url(bericht.pk, bericht.kernaktivitaet.code),
+    }
+
+
+@preparer("bericht_eingereicht")
+def _report_submitted(row: OutboxMessage, today: date) -> Prepared | None:
+    context = _bericht_context(row)
+    return None if context is None else Prepared(set(row.to_users), set(row.cc_users), context)
+
+
+@preparer("bericht_geprueft")
+def _report_reviewed(row: OutboxMessage, today: date) -> Prepared | None:
+    context = _bericht_context(row)
+    if context is None:
+        return None
+    context["angenommen"] = context["state"] == StatusberichtState.ACCEPTED
+    return Prepared(set(row.to_users), set(row.cc_users), context)

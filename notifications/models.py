@@ -1,0 +1,182 @@
+"""Deadline settings, reminder rules, the e-mail outbox and mail preferences."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DeadlineSettings(models.Model):
+    """The one row of deadline settings (report period, decision time limits, sending time, sender)."""
+
+    berichtsintervall_monate = models.PositiveSmallIntegerField(
+        _("Berichtsintervall (Monate)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text=_("Allgemeines Intervall der Sachstandsberichte; je KA überschreibbar"),
+    )
+    nachbesserung_tage = models.PositiveSmallIntegerField(
+        _("Frist nach Rückgabe (Tage)"),
+        default=14,
+        validators=[MinValueValidator(1)],
+        help_text=_("Ein zurückgegebener Bericht ist nach so vielen Tagen erneut fällig"),
+    )
+    frist_pruefung_tage = models.PositiveSmallIntegerField(
+        _("Frist Prüfung im Strategiezirkel (Tage)"), default=21, validators=[MinValueValidator(1)]
+    )
+    frist_vorstand_tage = models.PositiveSmallIntegerField(
+        _("Frist Entscheidung Verwaltungsvorstand (Tage)"), default=14, validators=[MinValueValidator(1)]
+    )
+    frist_ratsbeschluss_tage = models.PositiveSmallIntegerField(
+        _("Frist Erfassung Ratsbeschluss nach der Sitzung (Tage)"),
+        default=7,
+        validators=[MinValueValidator(1)],
+    )
+    versandstunde = models.PositiveSmallIntegerField(
+        _("Versand ab (Uhr, Europe/Berlin)"),
+        default=7,
+        validators=[MaxValueValidator(12)],
+        help_text=_("Erinnerungen gehen an Arbeitstagen ab dieser Stunde hinaus"),
+    )
+    absender = models.CharField(
+        _("Absender"),
+        max_length=200,
+        blank=True,
+        help_text=_("Leer: der Absender aus der Serverkonfiguration (DEFAULT_FROM_EMAIL)"),
+    )
+
+    class Meta:
+        verbose_name = _("Fristen und Versand")
+        verbose_name_plural = _("Fristen und Versand")
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="deadline_settings_singleton")]
+
+    def __str__(self) -> str:
+        return str(_("Fristen und Versand"))
+
+    @classmethod
+    def get(cls) -> "DeadlineSettings":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+    @property
+    def sender(self) -> str:
+        return self.absender or settings.DEFAULT_FROM_EMAIL
+
+
+class RuleKind(models.TextChoices):
+    REPORT = "report", _("Sachstandsbericht")
+    DECISION = "decision", _("Entscheidung")
+
+
+class Audience(models.TextChoices):
+    PROJEKTGRUPPE = "projektgruppe", _("Projektgruppe")
+    ZUSTAENDIG = "zustaendig", _("zuständige Rolle der offenen Entscheidung")
+    STRATEGIEZIRKEL = "strategiezirkel", _("Strategiezirkel")
+
+
+class ReminderRule(models.Model):
+    """When, relative to a deadline, who gets a reminder. Offsets in calendar days; mails go out on the next
+    working day morning. A rule with a repetition fires again every so many days until the deadline is met."""
+
+    key = models.SlugField(_("Schlüssel"), max_length=40, unique=True)
+    kind = models.CharField(_("Art der Frist"), max_length=20, choices=RuleKind.choices)
+    name = models.CharField(_("Bezeichnung"), max_length=120)
+    offset_tage = models.SmallIntegerField(
+        _("Tage relativ zur Frist"), help_text=_("negativ: vor der Frist, positiv: nach der Frist")
+    )
+    wiederholen_tage = models.PositiveSmallIntegerField(
+        _("wiederholen alle (Tage)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Leer: einmalig"),
+    )
+    an = models.CharField(_("an"), max_length=20, choices=Audience.choices)
+    kopie_kompetenz = models.BooleanField(_("Kompetenzverantwortliche in Kopie"), default=False)
+    kopie_strategiezirkel = models.BooleanField(_("Strategiezirkel in Kopie"), default=False)
+    pflicht = models.BooleanField(
+        _("Pflichtmitteilung"), default=True, help_text=_("Pflichtmitteilungen kann niemand abbestellen")
+    )
+    aktiv = models.BooleanField(_("aktiv"), default=True)
+
+    class Meta:
+        verbose_name = _("Erinnerungsregel")
+        verbose_name_plural = _("Erinnerungsregeln")
+        ordering = ["kind", "offset_tage"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "offset_tage"], name="reminder_rule_offset_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", _("wartet")
+    SENDING = "sending", _("wird gesendet")
+    SENT = "sent", _("gesendet")
+    FAILED = "failed", _("fehlgeschlagen")
+    CANCELLED = "cancelled", _("entfallen")
+
+
+class OutboxMessage(models.Model):
+    """One mail to send, written in the transaction of the event that caused it. Knows no domain: a unique
+    key, a template, a JSON context and recipients (user ids); the builder turns them into a mail."""
+
+    key = models.CharField(_("Schlüssel"), max_length=200, unique=True)
+    template = models.CharField(_("Vorlage"), max_length=60)
+    context = models.JSONField(_("Kontext"), default=dict)
+    to_users = models.JSONField(_("an (Personen-IDs)"), default=list, blank=True)
+    cc_users = models.JSONField(_("Kopie (Personen-IDs)"), default=list, blank=True)
+    category = models.CharField(
+        _("Kategorie"), max_length=20, default="pflicht", help_text=_("pflicht, vorab oder digest")
+    )
+    state = models.CharField(
+        _("Zustand"), max_length=20, choices=OutboxState.choices, default=OutboxState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    created_at = models.DateTimeField(_("angelegt"), db_default=models.functions.Now())
+    next_attempt_at = models.DateTimeField(_("nächster Versuch ab"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("reserviert bis"), null=True, blank=True)
+    enqueued_at = models.DateTimeField(_("zuletzt eingereiht"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("gesendet am"), null=True, blank=True)
+    recipients_sent = models.TextField(_("gesendet an"), blank=True)
+    subject_sent = models.CharField(_("Betreff"), max_length=300, blank=True)
+    last_error = models.TextField(_("letzter Fehler"), blank=True)
+
+    class Meta:
+        verbose_name = _("Benachrichtigung")
+        verbose_name_plural = _("Benachrichtigungen")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["state", "enqueued_at"],
+                condition=models.Q(state__in=["pending", "sending"]),
+                name="outbox_open_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class NotificationPreference(models.Model):
+    """What a person has opted out of. Overdue notices and decisions are mandatory and always sent."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="notification_preference",
+        verbose_name=_("Person"),
+    )
+    vorab_erinnerungen = models.BooleanField(
+        _("Erinnerungen vor einer Frist"), default=True, help_text=_("z. B. 14 und 3 Tage vor der Fälligkeit")
+    )
+    wochenuebersicht = models.BooleanField(_("wöchentliche Übersicht"), default=True)
+
+    class Meta:
+        verbose_name = _("Mail-Einstellung")
+        verbose_name_plural = _("Mail-Einstellungen")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -1,0 +1,99 @@
+"""Receivers of the lifecycle's signals. They run inside the lifecycle's transaction and write outbox rows
+there: the decision and its mail are committed together or not at all."""
+
+import hashlib
+from collections import defaultdict
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q
+from django.dispatch import receiver
+from guardian.shortcuts import get_users_with_perms
+
+from governance.models import AuditEvent, KaStatus, Kernaktivitaet
+from workflow.signals import ka_transitioned, tasks_created
+
+from . import audiences, links
+from .outbox import Mail, enqueue
+
+User = get_user_model()
+
+
+@receiver(ka_transitioned, dispatch_uid="notifications.ka_transitioned")
+def ka_transitioned_mail(
+    sender: Any, *, kernaktivitaet: Kernaktivitaet, event: AuditEvent, **kwargs: Any
+) -> None:
+    """The project group learns the outcome of each decision on its KA (not of its own submission)."""
+    if event.from_status == KaStatus.PROPOSED and event.to_status == KaStatus.ZIRKEL_REVIEW:
+        return
+    recipients = audiences.projektgruppe_ids(kernaktivitaet)
+    if not recipients:
+        return
+    enqueue(
+        [
+            Mail(
+                key=f"ka-entscheidung:{event.pk}",
+                template="ka_entscheidung",
+                context={"event": event.pk},
+                to_users=sorted(recipients),
+            )
+        ]
+    )
+
+
+def _task_people(task: Any) -> set[int]:
+    """Who may work on the task: its owner, else the holders of its permission (on its object, if any)."""
+    if task.owner_id:
+        return {task.owner_id}
+    if not task.owner_permission or "." not in task.owner_permission:
+        return set()
+    app_label, codename = task.owner_permission.split(".", 1)
+    if task.owner_permission_obj_pk and task.owner_permission_content_type_id:
+        obj = task.owner_permission_obj
+        if obj is None:
+            return set()
+        users = get_users_with_perms(obj, only_with_perms_in=[codename], with_group_users=True)
+        return set(users.filter(is_active=True).values_list("pk", flat=True))
+    global_perm = Q(
+        groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label
+    ) | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
+    return set(User.objects.filter(global_perm, is_active=True).values_list("pk", flat=True))
+
+
+def _task_entry(task: Any) -> dict[str, Any]:
+    try:
+        ka = task.process.coerced.kernaktivitaet
+        ka_label = f"{ka.code} {ka.titel}"
+    except (AttributeError, ObjectDoesNotExist):
+        ka_label = ""
+    try:
+        link = links.absolute(task.reverse("index"))
+    except Exception:  # the flow's views are not routed: the inbox is the way in
+        link = links.inbox_url()
+    return {"id": task.pk, "titel": str(task.title or ""), "ka": ka_label, "link": link}
+
+
+@receiver(tasks_created, dispatch_uid="notifications.tasks_created")
+def tasks_created_mail(sender: Any, *, tasks: list[Any], reason: str = "", **kwargs: Any) -> None:
+    """One mail per group of people with the same new tasks (a tranche of 25 KA: one mail listing 25)."""
+    tasks_of: dict[int, list[Any]] = defaultdict(list)
+    for task in tasks:
+        for user_id in _task_people(task):
+            tasks_of[user_id].append(task)
+    people_of: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for user_id, user_tasks in tasks_of.items():
+        people_of[tuple(sorted(t.pk for t in user_tasks))].append(user_id)
+    entries = {task.pk: _task_entry(task) for task in tasks}
+    mails = []
+    for task_ids, user_ids in people_of.items():
+        digest = hashlib.sha256(f"{task_ids}|{sorted(user_ids)}".encode()).hexdigest()[:24]
+        mails.append(
+            Mail(
+                key=f"aufgaben:{task_ids[0]}:{digest}",
+                template="aufgaben_neu",
+                context={"aufgaben": [entries[pk] for pk in task_ids], "anlass": str(reason or "")},
+                to_users=sorted(user_ids),
+            )
+        )
+    enqueue(mails)

@@ -1,0 +1,193 @@
+"""The sweep: a beat task every few minutes. Set-based: whatever the number of deadlines, it runs the same
+few SQL statements — one INSERT … SELECT … ON CONFLICT DO NOTHING per kind of deadline writes one outbox row
+per (deadline, rule, occurrence); the UNIQUE key makes a second sweep (or two at once) write nothing new.
+Then it hands waiting rows to the workers (new ones, lost ones, retries due, abandoned claims)."""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from governance.models import AuditEvent, KaStatus, Kernaktivitaet, Statusbericht, StatusberichtState
+from governance.reporting import statusberichte_schedule
+
+from .models import DeadlineSettings, OutboxMessage, ReminderRule, RuleKind
+from .outbox import dispatch_waiting
+from .rules import BERLIN, RuleWindow, rule_windows, sending_time
+
+logger = logging.getLogger(__name__)
+
+OUTBOX_COLUMNS = (
+    "key, template, context, to_users, cc_users, category, state, attempts, "
+    "recipients_sent, subject_sent, last_error"
+)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    reports_created: int
+    reminders: int
+    digests: int
+    dispatched: int
+
+
+def _sql_dialect() -> dict[str, str]:
+    if connection.vendor == "postgresql":
+        return {
+            "json": "jsonb_build_object",
+            "empty": "'[]'::jsonb",
+            "diff_date": "(CAST(%s AS date) - {col})",
+            "diff_ts": "(CAST(%s AS date) - CAST(({col} AT TIME ZONE 'Europe/Berlin') AS date))",
+        }
+    return {
+        "json": "json_object",
+        "empty": "'[]'",
+        "diff_date": "CAST(julianday(%s) - julianday({col}) AS INTEGER)",
+        "diff_ts": "CAST(julianday(%s) - julianday(date({col})) AS INTEGER)",
+    }
+
+
+def _windows_cte(windows: list[RuleWindow]) -> tuple[str, list[Any]]:
+    rows = ", ".join(
+        [
+            "(CAST(%s AS integer), CAST(%s AS varchar(40)), CAST(%s AS integer), CAST(%s AS integer), "
+            "CAST(%s AS integer), CAST(%s AS varchar(20)))"
+        ]
+        * len(windows)
+    )
+    params: list[Any] = []
+    for w in windows:
+        params += [w.rule.pk, w.rule.key, w.low, w.high, w.repeat, "pflicht" if w.rule.pflicht else "vorab"]
+    return f"w(rule_id, rule_key, low, high, rep, category) AS (VALUES {rows})", params
+
+
+def _execute(sql: str, params: list[Any]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+def insert_report_reminders(today: date, windows: list[RuleWindow]) -> int:
+    """One outbox row per (owed report, rule window it is in today, occurrence); one statement."""
+    if not windows:
+        return 0
+    d = _sql_dialect()
+    cte, params = _windows_cte(windows)
+    diff = d["diff_date"].format(col="COALESCE(sb.nachreichen_bis, sb.faellig_am)")
+    sql = f"""
+        WITH {cte},
+        owed AS (
+            SELECT sb.id AS id, sb.runde AS runde, {diff} AS diff
+            FROM {Statusbericht._meta.db_table} sb
+            JOIN {Kernaktivitaet._meta.db_table} ka ON ka.id = sb.kernaktivitaet_id
+            WHERE sb.state IN (%s, %s) AND ka.status = %s
+        ),
+        hits AS (
+            SELECT owed.id, owed.runde, w.rule_id, w.rule_key, w.category,
+                   CASE WHEN w.rep > 0 THEN (owed.diff - w.low) / w.rep ELSE 0 END AS occ
+            FROM owed JOIN w ON owed.diff >= w.low AND (w.high IS NULL OR owed.diff < w.high)
+        )
+        INSERT INTO {OutboxMessage._meta.db_table} ({OUTBOX_COLUMNS})
+        SELECT 'bericht:' || hits.id || ':' || hits.runde || ':' || hits.rule_key || ':' || hits.occ,
+               'bericht_erinnerung',
+               {d["json"]}('statusbericht', hits.id, 'runde', hits.runde, 'rule', hits.rule_id,
+                           'occurrence', hits.occ),
+               {d["empty"]}, {d["empty"]}, hits.category, 'pending', 0, '', '', ''
+        FROM hits WHERE 1 = 1
+        ON CONFLICT (key) DO NOTHING
+    """
+    params += [today, StatusberichtState.DUE, StatusberichtState.RETURNED, KaStatus.RUNNING]
+    return _execute(sql, params)
+
+
+def insert_decision_reminders(today: date, windows: list[RuleWindow], cfg: DeadlineSettings) -> int:
+    """One outbox row per (KA waiting for a decision past its time limit, rule window, occurrence)."""
+    if not windows:
+        return 0
+    d = _sql_dialect()
+    cte, params = _windows_cte(windows)
+    limits = [
+        (KaStatus.ZIRKEL_REVIEW, cfg.frist_pruefung_tage),
+        (KaStatus.BOARD_DECISION, cfg.frist_vorstand_tage),
+        (KaStatus.COUNCIL, cfg.frist_ratsbeschluss_tage),
+    ]
+    for status, days in limits:
+        params += [str(status), days]
+    lim_rows = ", ".join(["(CAST(%s AS varchar(20)), CAST(%s AS integer))"] * len(limits))
+    diff = d["diff_ts"].format(col="ae.created_at")
+    ka_table, ae_table = Kernaktivitaet._meta.db_table, AuditEvent._meta.db_table
+    sql = f"""
+        WITH {cte},
+        lim(status, days) AS (VALUES {lim_rows}),
+        entered AS (
+            SELECT ka.id AS ka_id, ka.status AS status, MAX(ae.id) AS event_id
+            FROM {ka_table} ka JOIN {ae_table} ae ON ae.kernaktivitaet_id = ka.id AND ae.to_status = ka.status
+            WHERE ka.status IN (%s, %s, %s)
+            GROUP BY ka.id, ka.status
+        ),
+        waiting AS (
+            SELECT entered.ka_id, entered.status, entered.event_id, {diff} - lim.days AS diff
+            FROM entered JOIN {ae_table} ae ON ae.id = entered.event_id
+            JOIN lim ON lim.status = entered.status
+        ),
+        hits AS (
+            SELECT waiting.ka_id, waiting.status, waiting.event_id, w.rule_id, w.rule_key, w.category,
+                   CASE WHEN w.rep > 0 THEN (waiting.diff - w.low) / w.rep ELSE 0 END AS occ
+            FROM waiting JOIN w ON waiting.diff >= w.low AND (w.high IS NULL OR waiting.diff < w.high)
+        )
+        INSERT INTO {OutboxMessage._meta.db_table} ({OUTBOX_COLUMNS})
+        SELECT 'entscheidung:' || hits.ka_id || ':' || hits.status || ':' || hits.event_id || ':'
+                   || hits.rule_key || ':' || hits.occ,
+               'entscheidung_erinnerung',
+               {d["json"]}('kernaktivitaet', hits.ka_id, 'status', hits.status, 'event', hits.event_id,
+                           'rule', hits.rule_id, 'occurrence', hits.occ),
+               {d["empty"]}, {d["empty"]}, hits.category, 'pending', 0, '', '', ''
+        FROM hits WHERE 1 = 1
+        ON CONFLICT (key) DO NOTHING
+    """
+    params += [str(s) for s, _days in limits]
+    params.append(today)
+    return _execute(sql, params)
+
+
+def insert_digest(today: date) -> int:
+    """The weekly overview for the Strategiezirkel: one row per ISO week, on its first sending day."""
+    year, week, _weekday = today.isocalendar()
+    label = f"{year}-W{week:02d}"
+    d = _sql_dialect()
+    sql = f"""
+        INSERT INTO {OutboxMessage._meta.db_table} ({OUTBOX_COLUMNS})
+        VALUES (%s, 'wochenuebersicht', {d["json"]}('woche', CAST(%s AS varchar(10))), {d["empty"]},
+                {d["empty"]}, 'digest', 'pending', 0, '', '', '')
+        ON CONFLICT (key) DO NOTHING
+    """
+    return _execute(sql, [f"wochenuebersicht:{label}", label])
+
+
+def reminders_insert(now: datetime | None = None) -> tuple[int, int, int]:
+    """Create due reports and write today's reminders; a fixed number of statements."""
+    now = now or timezone.now()
+    today = now.astimezone(BERLIN).date()
+    cfg = DeadlineSettings.get()
+    created = statusberichte_schedule(today=today)
+    if not sending_time(now, cfg.versandstunde):
+        return created, 0, 0
+    rules = list(ReminderRule.objects.filter(aktiv=True))
+    report_windows = rule_windows([r for r in rules if r.kind == RuleKind.REPORT])
+    decision_windows = rule_windows([r for r in rules if r.kind == RuleKind.DECISION])
+    with transaction.atomic():
+        reminders = insert_report_reminders(today, report_windows)
+        reminders += insert_decision_reminders(today, decision_windows, cfg)
+        digests = insert_digest(today)
+    return created, reminders, digests
+
+
+def sweep() -> SweepResult:
+    created, reminders, digests = reminders_insert()
+    dispatched = dispatch_waiting()
+    result = SweepResult(created, reminders, digests, dispatched)
+    logger.info("Sweep: %s", result)
+    return result
