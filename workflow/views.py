@@ -1,0 +1,374 @@
+"""Inbox, task pages and proposal forms. Views parse input and call services; rights live in the services."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from viewflow.workflow.models import Task
+
+from governance.models import AuditEvent, KaStatus, Kernaktivitaet, ResolutionResult
+
+from . import rights, selectors, services
+from .flows import NODE_ACTIONS, KaDecisionFlow
+from .forms import CouncilForm, DecisionForm, ProposalCreateForm, ProposalForm, RequestForm
+from .lifecycle import InvalidInput, StateMovedOn, TransitionRefused
+from .rights import Action
+
+
+def refused(request: HttpRequest, exc: TransitionRefused, *, back: str | None = None) -> HttpResponse:
+    """Explain a refusal: 409 when someone else acted first, 403 when the right is missing."""
+    return render(
+        request,
+        "workflow/refused.html",
+        {"message": exc.message, "moved_on": isinstance(exc, StateMovedOn), "back": back},
+        status=exc.status_code,
+    )
+
+
+def _form_refusal(form: Any, exc: InvalidInput) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    lists = selectors.task_lists(request.user)
+    return render(request, "workflow/inbox.html", {"lists": lists})
+
+
+def _task_or_refusal(
+    request: HttpRequest, task_id: int
+) -> tuple[selectors.Entry | None, HttpResponse | None]:
+    entry = selectors.task_for_user(request.user, task_id)
+    if entry is not None:
+        return entry, None
+    task = Task.objects.filter(pk=task_id, process__flow_class=KaDecisionFlow, flow_task_type="HUMAN").first()
+    if task is None:
+        raise Http404
+    back = reverse("workflow:inbox")
+    if task.status not in services.OPEN:
+        return None, refused(request, StateMovedOn(services.TASK_DONE), back=back)
+    if task.owner_id is not None and task.owner_id != request.user.pk:
+        message = _("Diese Aufgabe hat bereits %(name)s übernommen.") % {"name": task.owner.get_username()}
+        return None, refused(request, StateMovedOn(message), back=back)
+    ka = task.process.coerced.kernaktivitaet
+    verdict = rights.decide(
+        request.user,
+        NODE_ACTIONS[task.flow_task.name][0],
+        ka,
+        requester_ids=services._requester_ids(task.process.coerced),
+    )
+    message = verdict.message or _("Diese Aufgabe ist nicht für Sie bestimmt.")
+    return None, refused(request, TransitionRefused(message), back=back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
+    entry, refusal = _task_or_refusal(request, task_id)
+    if refusal is not None:
+        return refusal
+    assert entry is not None
+    task, ka = entry.task, entry.kernaktivitaet
+    node = task.flow_task.name
+    if node == "council_record":
+        return redirect(f"{reverse('workflow:council')}?task={task.pk}")
+    if node == "rework":
+        return redirect("workflow:proposal_edit", pk=ka.pk)
+
+    form = DecisionForm(node=node, kernaktivitaet=ka, initial=_initial(task))
+    status = 200
+    if request.method == "POST":
+        op = request.POST.get("op", "decide")
+        try:
+            if op == "claim":
+                services.task_claim(actor=request.user, task_id=task.pk, on_behalf_of=entry.for_person)
+                messages.success(request, _("Sie haben die Aufgabe übernommen."))
+                return redirect("workflow:task", task_id=task.pk)
+            if op == "release":
+                services.task_release(actor=request.user, task_id=task.pk)
+                messages.success(request, _("Die Aufgabe steht wieder allen Berechtigten offen."))
+                return redirect("workflow:inbox")
+            form = DecisionForm(request.POST, node=node, kernaktivitaet=ka)
+            if form.is_valid():
+                applied = services.task_decide(
+                    actor=request.user,
+                    task_id=task.pk,
+                    action=form.cleaned_data["action"],
+                    reason=form.cleaned_data.get("reason", ""),
+                    on_behalf_of=entry.for_person,
+                    merge_target=form.cleaned_data.get("merge_target"),
+                )
+                messages.success(
+                    request,
+                    _("Entschieden: %(code)s steht jetzt auf „%(status)s“.")
+                    % {"code": ka.code, "status": applied.kernaktivitaet.get_status_display()},
+                )
+                return redirect("workflow:inbox")
+            status = 400
+        except InvalidInput as exc:
+            _form_refusal(form, exc)
+            status = 400
+        except TransitionRefused as exc:
+            return refused(request, exc, back=reverse("workflow:inbox"))
+    return render(
+        request,
+        "workflow/task.html",
+        {
+            "entry": entry,
+            "task": task,
+            "ka": ka,
+            "form": form,
+            "history": _history(ka),
+            "process": task.process.kaprocess,
+        },
+        status=status,
+    )
+
+
+def _initial(task: Task) -> dict[str, Any]:
+    process = task.process.kaprocess
+    return {"merge_target": process.merge_target_id} if process.merge_target_id else {}
+
+
+def _history(ka: Kernaktivitaet) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(kernaktivitaet=ka)
+        .select_related("actor", "on_behalf_of", "resolution__consultation__paper")
+        .order_by("-created_at", "-pk")[:20]
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def council(request: HttpRequest) -> HttpResponse:
+    """Record a council resolution: one paper, one outcome per KA; a tranche moves together or not at all."""
+    entries = selectors.council_tasks(request.user)
+    wanted = request.GET.getlist("task")
+    if wanted:
+        entries = [e for e in entries if str(e.task.pk) in wanted]
+        if not entries:
+            return refused(
+                request,
+                TransitionRefused(_("Dieser Ratsbeschluss ist erfasst oder nicht für Sie bestimmt.")),
+                back=reverse("workflow:inbox"),
+            )
+    single = len(wanted) == 1
+    form = CouncilForm(request.POST or None, entries=entries, single=single)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            outcomes = [
+                services.Outcome(
+                    kernaktivitaet=entry.kernaktivitaet,
+                    result=result,
+                    resolution_text=text,
+                    deferred_to=deferred,
+                )
+                for entry, result, text, deferred in form.chosen()
+            ]
+            for_people = {e.for_person.pk: e.for_person for e, *_rest in form.chosen() if e.for_person}
+            try:
+                resolutions = services.paper_record_resolution(
+                    actor=request.user,
+                    reference=form.cleaned_data["reference"],
+                    name=form.cleaned_data["name"],
+                    paper_date=form.cleaned_data["paper_date"],
+                    session_start=form.session_start(),
+                    outcomes=outcomes,
+                    agenda_number=form.cleaned_data.get("agenda_number", ""),
+                    on_behalf_of=next(iter(for_people.values())) if len(for_people) == 1 else None,
+                )
+            except InvalidInput as exc:
+                _form_refusal(form, exc)
+            except TransitionRefused as exc:
+                return refused(request, exc, back=reverse("workflow:inbox"))
+            else:
+                messages.success(
+                    request,
+                    _("Ratsbeschluss zu %(count)s Kernaktivität(en) erfasst.") % {"count": len(resolutions)},
+                )
+                return redirect("workflow:inbox")
+        status = 400
+    return render(
+        request,
+        "workflow/council.html",
+        {"form": form, "single": single, "results": ResolutionResult},
+        status=status,
+    )
+
+
+# -------------------------------------------------------------------------------------------- proposals
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_create(request: HttpRequest) -> HttpResponse:
+    verdict = rights.decide(request.user, Action.CREATE, None)
+    if not verdict:
+        return refused(request, TransitionRefused(verdict.message))
+    form = ProposalCreateForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            values = {k: v for k, v in form.cleaned_data.items() if k in services.PROPOSAL_FIELDS}
+            try:
+                ka = services.kernaktivitaet_create_proposal(
+                    actor=request.user, kompetenz=form.cleaned_data["kompetenz"], **values
+                )
+            except InvalidInput as exc:
+                _form_refusal(form, exc)
+            except TransitionRefused as exc:
+                return refused(request, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Der Vorschlag %(code)s ist angelegt. Sie können ihn jetzt einreichen.")
+                    % {"code": ka.code},
+                )
+                return redirect("workflow:proposal_edit", pk=ka.pk)
+        status = 400
+    return render(request, "workflow/proposal_form.html", {"form": form, "ka": None}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    ka = get_object_or_404(Kernaktivitaet.objects.select_related("kompetenz"), pk=pk)
+    on_behalf_of = _principal_for(request.user, Action.EDIT, ka)
+    verdict = rights.decide(request.user, Action.EDIT, ka, on_behalf_of=on_behalf_of)
+    if not verdict:
+        return refused(request, TransitionRefused(verdict.message))
+    may_submit = bool(rights.decide(request.user, Action.SUBMIT, ka, on_behalf_of=on_behalf_of))
+    editable = ka.status == KaStatus.PROPOSED or (
+        ka.status == KaStatus.ZIRKEL_REVIEW
+        and rights.decide(request.user, Action.ZIRKEL_FORWARD, ka, on_behalf_of=on_behalf_of)
+    )
+    form = ProposalForm(request.POST or None, instance=ka)
+    status = 200
+    if request.method == "POST":
+        if not editable:
+            return refused(
+                request,
+                StateMovedOn(
+                    _("Der Vorschlag steht auf „%(status)s“ und kann nicht mehr bearbeitet werden.")
+                    % {"status": ka.get_status_display()}
+                ),
+            )
+        if form.is_valid():
+            values = {k: v for k, v in form.cleaned_data.items() if k in services.PROPOSAL_FIELDS}
+            try:
+                services.kernaktivitaet_update_proposal(
+                    actor=request.user, kernaktivitaet=ka, on_behalf_of=on_behalf_of, **values
+                )
+                if request.POST.get("op") == "submit":
+                    services.kernaktivitaet_submit(
+                        actor=request.user, kernaktivitaet=ka, on_behalf_of=on_behalf_of
+                    )
+                    messages.success(request, _("Der Vorschlag ist beim Strategiezirkel eingereicht."))
+                    return redirect("workflow:inbox")
+            except InvalidInput as exc:
+                _form_refusal(form, exc)
+            except TransitionRefused as exc:
+                return refused(request, exc)
+            else:
+                messages.success(request, _("Der Vorschlag ist gespeichert."))
+                return redirect("workflow:proposal_edit", pk=ka.pk)
+        status = 400
+    last_return = (
+        AuditEvent.objects.filter(kernaktivitaet=ka, action__in=[Action.ZIRKEL_RETURN])
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+        if ka.status == KaStatus.PROPOSED
+        else None
+    )
+    return render(
+        request,
+        "workflow/proposal_form.html",
+        {
+            "form": form,
+            "ka": ka,
+            "editable": editable,
+            "may_submit": may_submit and ka.status == KaStatus.PROPOSED,
+            "last_return": last_return,
+        },
+        status=status,
+    )
+
+
+def _principal_for(user: Any, action: Action, ka: Kernaktivitaet) -> Any:
+    """Act as oneself when allowed, otherwise for the first absent person one stands in for who may."""
+    if rights.decide(user, action, ka):
+        return None
+    for absent in rights.absent_principals(user):
+        if rights.decide(user, action, ka, on_behalf_of=absent):
+            return absent
+    return None
+
+
+REQUEST_ACTIONS = (Action.PROPOSE_COMPLETION, Action.PROPOSE_STOP, Action.PROPOSE_MERGE)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ka_request(request: HttpRequest, code: str) -> HttpResponse:
+    """Propose completion, stop or merge of a running KA."""
+    ka = get_object_or_404(Kernaktivitaet, code=code)
+    if ka.status != KaStatus.RUNNING:
+        return refused(
+            request,
+            StateMovedOn(
+                _("Anträge gibt es nur für laufende Kernaktivitäten; %(code)s steht auf „%(status)s“.")
+                % {"code": ka.code, "status": ka.get_status_display()}
+            ),
+        )
+    principals = {action: _principal_for(request.user, action, ka) for action in REQUEST_ACTIONS}
+    kinds = [
+        action.value
+        for action in REQUEST_ACTIONS
+        if rights.decide(request.user, action, ka, on_behalf_of=principals[action])
+    ]
+    if not kinds:
+        verdict = rights.decide(request.user, Action.PROPOSE_STOP, ka)
+        return refused(request, TransitionRefused(verdict.message))
+    form = RequestForm(request.POST or None, kernaktivitaet=ka, kinds=kinds)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            kind = Action(form.cleaned_data["kind"])
+            try:
+                if kind == Action.PROPOSE_COMPLETION:
+                    services.kernaktivitaet_propose_completion(
+                        actor=request.user,
+                        kernaktivitaet=ka,
+                        reason=form.cleaned_data["reason"],
+                        on_behalf_of=principals[kind],
+                    )
+                else:
+                    services.kernaktivitaet_propose_stop(
+                        actor=request.user,
+                        kernaktivitaet=ka,
+                        reason=form.cleaned_data["reason"],
+                        merge_target=form.cleaned_data.get("merge_target")
+                        if kind == Action.PROPOSE_MERGE
+                        else None,
+                        on_behalf_of=principals[kind],
+                    )
+            except InvalidInput as exc:
+                _form_refusal(form, exc)
+            except TransitionRefused as exc:
+                return refused(request, exc)
+            else:
+                messages.success(request, _("Ihr Antrag ist gestellt."))
+                return redirect("workflow:inbox")
+        status = 400
+    return render(request, "workflow/request.html", {"form": form, "ka": ka}, status=status)
+
+
+__all__ = ["council", "inbox", "ka_request", "proposal_create", "proposal_edit", "task_detail"]
