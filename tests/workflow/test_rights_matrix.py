@@ -199,7 +199,7 @@ def test_merge_target_must_be_running_or_done_and_not_itself(target_state, peopl
     services.kernaktivitaet_propose_stop(actor=people.pg, kernaktivitaet=running, reason="Grund")
     task = open_task(running, "board_stop_merge")
     before = snapshot(running)
-    with pytest.raises(TransitionRefused, match="(?i)überführt"):
+    with pytest.raises(TransitionRefused, match=r"(?i)überführt"):
         services.task_decide(
             actor=people.vorstand,
             task_id=task.pk,
