@@ -33,21 +33,24 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 
 frontend: frontend/node_modules/.installed
 
+# The embedded mode is a development mode: demo accounts and a local secret key need DEBUG on.
+db demo run: export DEBUG ?= true
+
 db: install
 	mkdir -p $(VAR_DIR)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_strategy
 
 demo: db
-	DEBUG=true $(BIN)/python manage.py demo_users
+	$(BIN)/python manage.py demo_users
 
 # Web server, Celery worker and beat on the embedded broker; Ctrl-C stops all of them.
 run: demo
 	@echo "Bochum Strategie: http://127.0.0.1:8000/  (Ctrl-C beendet Webserver und Worker)"
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
-	DEBUG=true $(BIN)/celery -A config worker --beat --loglevel=info --concurrency=2 \
+	$(BIN)/celery -A config worker --beat --loglevel=info --concurrency=2 \
 	    --without-mingle --without-gossip & \
-	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000 & \
+	$(BIN)/python manage.py runserver 127.0.0.1:8000 & \
 	wait -n
 
 test: install-dev
