@@ -1,0 +1,136 @@
+"""The lifecycle's signals, sent as the lifecycle sends them: inside a transaction, with a real AuditEvent."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from viewflow.workflow.models import Task
+
+from governance.models import AuditEvent, KaStatus
+from notifications import outbox
+from notifications.emails import build_message
+from notifications.models import OutboxMessage
+from workflow.models import Vertretung
+from workflow.signals import ka_transitioned, tasks_created
+
+from .conftest import make_ka, make_user
+
+
+def transition(people, ka, from_status: str, to_status: str, reason: str = "") -> AuditEvent:
+    event = AuditEvent.objects.create(
+        kernaktivitaet=ka,
+        action="decide",
+        from_status=from_status,
+        to_status=to_status,
+        actor=people.vorstand,
+        reason=reason,
+    )
+    ka_transitioned.send(
+        sender=type(ka), kernaktivitaet=ka, event=event, actor=people.vorstand, on_behalf_of=None
+    )
+    return event
+
+
+def test_project_group_learns_the_outcome_of_a_decision(people, django_capture_on_commit_callbacks) -> None:
+    ka = make_ka(people.kompetenz, members=(people.pg,), status=KaStatus.BOARD_DECISION)
+    with transaction.atomic():
+        event = transition(people, ka, KaStatus.BOARD_DECISION, KaStatus.REJECTED, "Kein Budget")
+    row = OutboxMessage.objects.get(key=f"ka-entscheidung:{event.pk}")
+    assert row.to_users == [people.pg.pk]
+    with django_capture_on_commit_callbacks(execute=False):
+        outbox.deliver(row.pk, builder=build_message)
+    from django.core import mail
+
+    (sent,) = mail.outbox
+    assert sent.subject.startswith(f"Entscheidung zu {ka.code}: Abgelehnt")
+    assert "Kein Budget" in sent.body
+
+
+def test_the_project_groups_own_submission_sends_no_outcome_mail(people) -> None:
+    ka = make_ka(people.kompetenz, members=(people.pg,), status=KaStatus.ZIRKEL_REVIEW)
+    transition(people, ka, KaStatus.PROPOSED, KaStatus.ZIRKEL_REVIEW)
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_rolled_back_transition_leaves_no_outbox_row(people) -> None:
+    ka = make_ka(people.kompetenz, members=(people.pg,), status=KaStatus.BOARD_DECISION)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        transition(people, ka, KaStatus.BOARD_DECISION, KaStatus.COUNCIL)
+        assert OutboxMessage.objects.count() == 1
+        raise RuntimeError("the lifecycle failed after the signal")
+    assert not OutboxMessage.objects.exists()
+
+
+def test_mail_is_handed_to_the_workers_only_after_commit(people, django_capture_on_commit_callbacks) -> None:
+    ka = make_ka(people.kompetenz, members=(people.pg,), status=KaStatus.BOARD_DECISION)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        transition(people, ka, KaStatus.BOARD_DECISION, KaStatus.COUNCIL)
+    assert len(callbacks) == 1
+    assert OutboxMessage.objects.get().enqueued_at is None
+
+
+def _tasks(people, owners: list, count: int) -> list[Task]:
+    """Council-record tasks of the real decision flow, one per KA of a tranche."""
+    from workflow.flows import KaDecisionFlow
+    from workflow.models import KaProcess, ProcessKind
+
+    tasks = []
+    for n in range(count):
+        ka = make_ka(people.kompetenz, status=KaStatus.COUNCIL)
+        process = KaProcess.objects.create(
+            flow_class=KaDecisionFlow, kernaktivitaet=ka, kind=ProcessKind.PROPOSAL
+        )
+        tasks.append(
+            Task.objects.create(
+                process=process,
+                flow_task=KaDecisionFlow.council_record,
+                owner=owners[n % len(owners)] if owners else None,
+                owner_permission="" if owners else "governance.decide_kernaktivitaet",
+            )
+        )
+    return tasks
+
+
+def test_a_tranche_creating_many_tasks_sends_one_mail_listing_them(people) -> None:
+    clerk = make_user("ratsbuero")
+    tasks = _tasks(people, [clerk], 25)
+    with transaction.atomic():
+        tasks_created.send(sender=None, tasks=tasks, reason="Ratsbeschluss erfassen")
+    row = OutboxMessage.objects.get()
+    assert row.to_users == [clerk.pk]
+    assert [entry["id"] for entry in row.context["aufgaben"]] == [t.pk for t in tasks]
+    assert row.context["aufgaben"][0]["titel"] == "Ratsbeschluss erfassen"
+    assert row.context["aufgaben"][0]["ka"].startswith(tasks[0].process.coerced.kernaktivitaet.code)
+    outbox.deliver(row.pk, builder=build_message)
+    from django.core import mail
+
+    assert mail.outbox[0].subject == "Neue Aufgaben im Posteingang: 25 Aufgaben – Ratsbeschluss erfassen"
+
+
+def test_tasks_for_different_people_go_to_each_of_them(people) -> None:
+    a, b = make_user("a"), make_user("b")
+    with transaction.atomic():
+        tasks_created.send(sender=None, tasks=_tasks(people, [a, b], 4), reason="")
+    rows = {tuple(r.to_users): len(r.context["aufgaben"]) for r in OutboxMessage.objects.all()}
+    assert rows == {(a.pk,): 2, (b.pk,): 2}
+
+
+def test_tasks_for_a_permission_go_to_its_holders(people) -> None:
+    with transaction.atomic():
+        tasks_created.send(sender=None, tasks=_tasks(people, [], 1), reason="")
+    assert OutboxMessage.objects.get().to_users == [people.vorstand.pk]
+
+
+def test_a_deputy_gets_the_task_mail_of_the_absent_person(people) -> None:
+    deputy = make_user("vertretung")
+    today = timezone.localdate()
+    Vertretung.objects.create(
+        vertretene_person=people.vorstand, vertretung=deputy, von=today - timedelta(days=1), bis=today
+    )
+    with transaction.atomic():
+        tasks_created.send(sender=None, tasks=_tasks(people, [], 1), reason="")
+    outbox.deliver(OutboxMessage.objects.get().pk, builder=build_message)
+    from django.core import mail
+
+    assert sorted(mail.outbox[0].to) == ["vertretung@bochum.example", "vorstand@bochum.example"]
