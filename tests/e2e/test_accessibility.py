@@ -69,3 +69,10 @@ def test_ka_page_with_internal_data_is_accessible(page: Any, strategy: None, liv
     page.wait_for_url(f"{live_server.url}/")
     assert_accessible(page, "/kernaktivitaeten/GRO-03/")
     assert page.get_by_text("Fördermittel unsicher.").is_visible()
+
+
+def test_not_found_page_is_accessible(page: Any) -> None:
+    response = page.goto("/gibt-es-nicht/")
+    assert response is not None and response.status == 404
+    violations = axe_violations(page)
+    assert not violations, format_violations(violations)

@@ -247,3 +247,10 @@ def test_dashboard_without_data_renders(client: Client) -> None:
 def test_navigation_links_to_overview_and_dashboard(client: Client) -> None:
     page = client.get("/").content.decode()
     assert f'href="{OVERVIEW}"' in page and f'href="{reverse("governance:dashboard")}"' in page
+
+
+def test_unknown_page_uses_the_project_404_page(client: Client) -> None:
+    response = client.get("/gibt-es-nicht/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Seite nicht gefunden" in page and 'href="#main"' in page and "mdc-" not in page
