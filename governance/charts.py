@@ -91,7 +91,7 @@ def strategy_map_chart(rows: list[MapRow]) -> Chart:
         y = head + row_index * cell_h
         chart.texts.append({"x": 4, "y": y + cell_h / 2 + 5, "text": row.kompetenz.code, "anchor": "start"})
         columns = [(cell.schwerpunkt is None, cell.kernaktivitaeten) for cell in row.cells]
-        columns.append((False, row.without_schwerpunkt))
+        columns.append((False, row.without_schwerpunkt.kernaktivitaeten))
         for column, (empty_slot, kas) in enumerate(columns):
             x = label_width + column * cell_w
             chart.rects.append(Rect(x + 2, y + 2, cell_w - 4, cell_h - 4, "empty" if empty_slot else "cell"))

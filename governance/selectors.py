@@ -264,44 +264,68 @@ def statusbericht_overdue_list(*, today: date) -> QuerySet[Statusbericht]:
     )
 
 
+MAP_CELL_LIMIT = 24
+
+
+@dataclass(frozen=True)
+class MapKa:
+    """A KA as the strategy map shows it (light: the map reads every KA)."""
+
+    code: str
+    status: str
+
+    def get_status_display(self) -> str:
+        return str(KaStatus(self.status).label)
+
+
 @dataclass
 class MapCell:
     position: int
     schwerpunkt: Schwerpunkt | None
-    kernaktivitaeten: list[Kernaktivitaet]
+    kernaktivitaeten: list[MapKa]
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.kernaktivitaeten)
 
 
 @dataclass
 class MapRow:
     kompetenz: Kompetenz
     cells: list[MapCell]
-    without_schwerpunkt: list[Kernaktivitaet]
+    without_schwerpunkt: MapCell
 
 
-def strategy_map(*, slots: int = MAX_SCHWERPUNKTE_PER_KOMPETENZ) -> list[MapRow]:
-    """The 5×5 map Kompetenz × Schwerpunkt with the KA of each cell (three queries)."""
+def strategy_map(*, slots: int = MAX_SCHWERPUNKTE_PER_KOMPETENZ, limit: int = MAP_CELL_LIMIT) -> list[MapRow]:
+    """The 5×5 map Kompetenz × Schwerpunkt with the KA of each cell, at most ``limit`` named per cell
+    (three queries)."""
     kompetenzen = list(Kompetenz.objects.order_by("position"))
     schwerpunkte = {(s.kompetenz_id, s.position): s for s in Schwerpunkt.objects.all()}
-    ka_by_slot: dict[tuple[int, int | None], list[Kernaktivitaet]] = defaultdict(list)
-    for ka in (
-        Kernaktivitaet.objects.select_related("schwerpunkt")
-        .only("id", "code", "titel", "status", "kompetenz_id", "schwerpunkt__position")
-        .order_by("code")
+    ka_by_slot: dict[tuple[int, int | None], list[MapKa]] = defaultdict(list)
+    totals: dict[tuple[int, int | None], int] = defaultdict(int)
+    for code, status, kompetenz_id, position in Kernaktivitaet.objects.order_by("code").values_list(
+        "code", "status", "kompetenz_id", "schwerpunkt__position"
     ):
-        position = ka.schwerpunkt.position if ka.schwerpunkt is not None else None
-        ka_by_slot[(ka.kompetenz_id, position)].append(ka)
+        slot = (kompetenz_id, position)
+        totals[slot] += 1
+        if totals[slot] <= limit:
+            ka_by_slot[slot].append(MapKa(code, status))
+
+    def cell(kompetenz: Kompetenz, position: int | None) -> MapCell:
+        slot = (kompetenz.pk, position)
+        return MapCell(
+            position=position or 0,
+            schwerpunkt=schwerpunkte.get(slot) if position else None,  # type: ignore[arg-type]
+            kernaktivitaeten=ka_by_slot.get(slot, []),
+            total=totals.get(slot, 0),
+        )
+
     return [
         MapRow(
             kompetenz=kompetenz,
-            cells=[
-                MapCell(
-                    position=position,
-                    schwerpunkt=schwerpunkte.get((kompetenz.pk, position)),
-                    kernaktivitaeten=ka_by_slot.get((kompetenz.pk, position), []),
-                )
-                for position in range(1, slots + 1)
-            ],
-            without_schwerpunkt=ka_by_slot.get((kompetenz.pk, None), []),
+            cells=[cell(kompetenz, position) for position in range(1, slots + 1)],
+            without_schwerpunkt=cell(kompetenz, None),
         )
         for kompetenz in kompetenzen
     ]

@@ -254,3 +254,23 @@ def test_unknown_page_uses_the_project_404_page(client: Client) -> None:
     assert response.status_code == 404
     page = response.content.decode()
     assert "Seite nicht gefunden" in page and 'href="#main"' in page and "mdc-" not in page
+
+
+def test_strategy_map_names_at_most_24_ka_per_cell_and_counts_the_rest(
+    client: Client, strategy: None
+) -> None:
+    from governance.models import Schwerpunkt
+
+    schwerpunkt = Schwerpunkt.objects.select_related("kompetenz").order_by("kompetenz__position", "position")[
+        0
+    ]
+    Kernaktivitaet.objects.bulk_create(
+        Kernaktivitaet(
+            code=f"MAP-{i:02d}", titel=f"K {i}", kompetenz=schwerpunkt.kompetenz, schwerpunkt=schwerpunkt
+        )
+        for i in range(30)
+    )
+    response = client.get(reverse("governance:dashboard"))
+    cell = response.context["map_rows"][0].cells[schwerpunkt.position - 1]
+    assert (len(cell.kernaktivitaeten), cell.total) == (24, 30)
+    assert "und 6 weitere" in response.content.decode()
