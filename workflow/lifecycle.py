@@ -235,9 +235,9 @@ def apply(
         from_status = ka.status
 
         open_request = None
-        family = _request_family(action)
-        if action in ANSWERS or action in REQUESTS:
-            open_request = _open_request(ka, family) if ka.status == KaStatus.RUNNING else None
+        if (action in ANSWERS or action in REQUESTS) and ka.status == KaStatus.RUNNING:
+            # One request at a time per KA: a completion and a stop cannot wait for decisions side by side.
+            open_request = _open_request(ka, tuple(REQUESTS))
         requester_ids = frozenset(
             pk
             for pk in (
@@ -258,7 +258,7 @@ def apply(
             raise StateMovedOn(STATE_MOVED_ON % {"status": ka.get_status_display(), "action": action.label})
         if action in REQUESTS and open_request is not None:
             raise StateMovedOn(_("Für diese Kernaktivität liegt bereits ein offener Antrag vor."))
-        if action in ANSWERS and open_request is None:
+        if action in ANSWERS and (open_request is None or open_request.action not in _request_family(action)):
             raise StateMovedOn(_("Über diesen Antrag wurde bereits entschieden."))
 
         if action in REASON_REQUIRED and not reason:
