@@ -1,6 +1,7 @@
 """Reads of status reports (Sachstandsberichte)."""
 
 from datetime import date
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -60,3 +61,42 @@ def statusbericht_awaiting_review_list(*, kompetenz_ids: list[int] | None = None
         .select_related("kernaktivitaet__kompetenz", "eingereicht_von")
         .order_by("eingereicht_am")
     )
+
+
+def statusbericht_owed_by_list(*, user: Any) -> QuerySet[Statusbericht]:
+    """Reports the user's project groups owe now (due or returned), the most urgent first."""
+    from guardian.shortcuts import get_objects_for_user
+
+    own = get_objects_for_user(
+        user, "governance.report_kernaktivitaet", klass=Kernaktivitaet, accept_global_perms=False
+    )
+    return (
+        Statusbericht.objects.filter(state__in=OPEN_STATES, kernaktivitaet__in=own.values("pk"))
+        .annotate(frist_effektiv=Coalesce("nachreichen_bis", "faellig_am"))
+        .select_related("kernaktivitaet__kompetenz")
+        .order_by("frist_effektiv", "kernaktivitaet__code")
+    )
+
+
+def statusbericht_to_review_list(*, user: Any) -> QuerySet[Statusbericht]:
+    """Submitted reports this user may accept or return: all for the Strategiezirkel, those of the own
+    Kompetenz for its Kompetenzverantwortliche; never the user's own KA (four-eyes)."""
+    from guardian.shortcuts import get_objects_for_user
+
+    from governance.models import Kompetenz
+    from workflow.rights import Role
+
+    if user.groups.filter(name=Role.STRATEGIEZIRKEL.value).exists() and user.has_perm(
+        "governance.accept_statusbericht"
+    ):
+        reports = statusbericht_awaiting_review_list()
+    else:
+        kompetenzen = get_objects_for_user(
+            user, "governance.oversee_kompetenz", klass=Kompetenz, accept_global_perms=False
+        )
+        reports = statusbericht_awaiting_review_list(
+            kompetenz_ids=list(kompetenzen.values_list("pk", flat=True))
+        )
+    return reports.exclude(
+        Q(kernaktivitaet__projektleitung=user) | Q(kernaktivitaet__projektgruppe=user)
+    ).distinct()

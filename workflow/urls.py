@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "workflow"
 
 urlpatterns = [
+    path("berichte/", report_views.berichte, name="berichte"),
+    path("berichte/<int:pk>/", report_views.statusbericht, name="statusbericht"),
     path("aufgaben/", views.inbox, name="inbox"),
     path("aufgaben/<int:task_id>/", views.task_detail, name="task"),
     path("aufgaben/ratsbeschluss/", views.council, name="council"),

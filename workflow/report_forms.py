@@ -1,0 +1,91 @@
+"""Forms of the status report pages (Sachstandsberichte); errors linked to their fields."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from governance.models import Ampel
+from governance.reporting import ReportInput
+
+from .forms import AccessibleFormMixin
+
+
+def _textarea(rows: int = 4) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, "class": "kern-form-input__input"})
+
+
+def _ampel(label: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=Ampel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Bitte wählen Sie grün, gelb oder rot.")},
+    )
+
+
+class StatusberichtForm(AccessibleFormMixin, forms.Form):
+    ampel_zeitplan = _ampel(_("Ampel Zeitplan"))
+    ampel_budget = _ampel(_("Ampel Budget"))
+    ampel_umfang = _ampel(_("Ampel Umfang"))
+    fortschritt_prozent = forms.IntegerField(
+        label=_("Fortschritt in Prozent"),
+        min_value=0,
+        max_value=100,
+        widget=forms.NumberInput(attrs={"class": "kern-form-input__input kern-form-input__input--width-4"}),
+        error_messages={
+            "required": _("Bitte geben Sie den Fortschritt von 0 bis 100 Prozent an."),
+            "invalid": _("Der Fortschritt ist eine ganze Zahl von 0 bis 100."),
+            "min_value": _("Der Fortschritt ist eine ganze Zahl von 0 bis 100."),
+            "max_value": _("Der Fortschritt ist eine ganze Zahl von 0 bis 100."),
+        },
+    )
+    meilensteine_erreicht = forms.CharField(
+        label=_("erreichte Meilensteine"), required=False, widget=_textarea()
+    )
+    meilensteine_naechste = forms.CharField(
+        label=_("nächste Meilensteine"), required=False, widget=_textarea()
+    )
+    text_oeffentlich = forms.CharField(
+        label=_("Sachstand für die Öffentlichkeit"),
+        help_text=_(
+            "Erscheint auf der öffentlichen Seite der Kernaktivität; bitte ohne personenbezogene Daten."
+        ),
+        widget=_textarea(6),
+        error_messages={"required": _("Bitte beschreiben Sie den Sachstand für die Öffentlichkeit.")},
+    )
+    text_intern = forms.CharField(label=_("interner Sachstand"), required=False, widget=_textarea())
+    risiken = forms.CharField(label=_("Risiken"), required=False, widget=_textarea())
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.link_errors()
+
+    def report_input(self) -> ReportInput:
+        return ReportInput(**self.cleaned_data)
+
+
+class StatusberichtReviewForm(AccessibleFormMixin, forms.Form):
+    ACCEPT = "accept"
+    RETURN = "return"
+
+    decision = forms.ChoiceField(
+        label=_("Entscheidung"),
+        choices=[(ACCEPT, _("Bericht annehmen")), (RETURN, _("Bericht mit Begründung zurückgeben"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Bitte wählen Sie: annehmen oder zurückgeben.")},
+    )
+    reason = forms.CharField(
+        label=_("Begründung der Rückgabe"),
+        required=False,
+        help_text=_("Pflicht bei einer Rückgabe; die Projektgruppe erhält sie per E-Mail."),
+        widget=_textarea(),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.link_errors()
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        if cleaned.get("decision") == self.RETURN and not str(cleaned.get("reason", "")).strip():
+            self.add_error("reason", _("Bitte begründen Sie die Rückgabe."))
+        return cleaned
