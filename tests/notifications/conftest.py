@@ -13,6 +13,7 @@ from workflow.rights import OWN_KA_PERMISSIONS, Role, role_groups_ensure
 
 User = get_user_model()
 _seq = itertools.count(1)
+_kompetenz_seq = itertools.count(1)
 
 
 def morning(day: date, hour: int = 8) -> datetime:
@@ -27,10 +28,8 @@ def make_user(name: str, *roles: Role) -> Any:
 
 
 def make_kompetenz() -> Kompetenz:
-    n = next(_seq)
-    return Kompetenz.objects.create(
-        key=f"k{n}", code=f"K{n:02d}"[:3], name=f"Kompetenz {n}", position=100 + n
-    )
+    n = next(_kompetenz_seq)
+    return Kompetenz.objects.create(key=f"k{n}", code=f"{n:03d}", name=f"Kompetenz {n}", position=100 + n)
 
 
 def make_ka(
