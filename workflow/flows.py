@@ -1,8 +1,8 @@
 """The decision process as a viewflow flow: which human task follows which.
 
 The flow never writes a KA status itself. A human task is executed by ``workflow.services.task_decide``,
-which asks the lifecycle to make the transition; the gateways after a task then read the KA's new status
-and open the next task. So the flow follows the lifecycle and can never disagree with it.
+which asks the lifecycle to make the transition; the task's routes then read the KA's new status and open
+the next task. So the flow follows the lifecycle and can never disagree with it.
 
 Node names are stored in the database (``viewflow_task.flow_task``): renaming a node needs a data migration.
 """
@@ -12,6 +12,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.base import Edge
+from viewflow.workflow.nodes.view import ViewActivation
 
 from governance.models import KaStatus
 
@@ -20,11 +23,46 @@ from .rights import Action
 from .signals import tasks_created
 
 
-def _status_is(*statuses: str) -> Any:
-    def condition(activation: Any) -> bool:
-        return activation.process.kernaktivitaet.status in statuses
+class RoutedViewActivation(ViewActivation):
+    @Activation.status.super()
+    def create_next(self) -> Any:
+        node = self.flow_task.route(self)
+        if node is not None:
+            yield node._create(self, self.task.token)
 
-    return condition
+
+class DecisionView(flow.View):
+    """A human task whose next node follows the KA's status after the decision.
+
+    It does what a View followed by a Switch gateway does, without the gateway's own task row and savepoint:
+    a decision stays within the query budget of one transition.
+    """
+
+    activation_class = RoutedViewActivation
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._routes: list[tuple[Any, tuple[str, ...]]] = []
+
+    def Route(self, node: Any, *statuses: str) -> "DecisionView":
+        """Go to ``node`` when the KA is in one of ``statuses`` (none: in any other status)."""
+        self._routes.append((node, statuses))
+        return self
+
+    def _resolve(self, instance: Any) -> None:
+        super()._resolve(instance)
+        self._routes = [(this.resolve(instance, node), statuses) for node, statuses in self._routes]
+
+    def _outgoing(self) -> Any:
+        for node, statuses in self._routes:
+            yield Edge(src=self, dst=node, edge_class="cond_true" if statuses else "default")
+
+    def route(self, activation: Any) -> Any:
+        status = activation.process.kernaktivitaet.status
+        for node, statuses in self._routes:
+            if not statuses or status in statuses:
+                return node
+        return None
 
 
 def _kernaktivitaet(process: Any) -> Any:
@@ -47,61 +85,57 @@ class KaDecisionFlow(flow.Flow):
     # Proposal: from submission to the council resolution.
     start_proposal = flow.StartHandle(this.start_process).Next(this.zirkel_review)
     zirkel_review = (
-        flow.View(None)
+        DecisionView(None)
         .Annotation(title=_("Vorschlag prüfen"))
         .Permission("governance.review_proposal")
         .onCreate(this.announce)
-        .Next(this.after_review)
+        .Route(this.rework, KaStatus.PROPOSED)
+        .Route(this.board_decision)
     )
-    after_review = flow.If(_status_is(KaStatus.PROPOSED)).Then(this.rework).Else(this.board_decision)
     rework = (
-        flow.View(None)
+        DecisionView(None)
         .Annotation(title=_("Vorschlag überarbeiten und erneut einreichen"))
         .Permission("governance.edit_proposal", obj=_kernaktivitaet)
         .onCreate(this.announce)
-        .Next(this.zirkel_review)
+        .Route(this.zirkel_review)
     )
     board_decision = (
-        flow.View(None)
+        DecisionView(None)
         .Annotation(title=_("Über den Vorschlag entscheiden"))
         .Permission("governance.decide_kernaktivitaet")
         .onCreate(this.announce)
-        .Next(this.after_board)
+        .Route(this.council_record, KaStatus.COUNCIL)
+        .Route(this.zirkel_review, KaStatus.ZIRKEL_REVIEW)
+        .Route(this.end)
     )
-    after_board = (
-        flow.Switch()
-        .Case(this.council_record, _status_is(KaStatus.COUNCIL))
-        .Case(this.zirkel_review, _status_is(KaStatus.ZIRKEL_REVIEW))
-        .Default(this.end)
-    )
+    # A deferred resolution keeps the KA in "council": the clerk records the next session's outcome.
     council_record = (
-        flow.View(None)
+        DecisionView(None)
         .Annotation(title=_("Ratsbeschluss erfassen"))
         .Permission("governance.record_resolution")
         .onCreate(this.announce)
-        .Next(this.after_council)
+        .Route(this.council_record, KaStatus.COUNCIL)
+        .Route(this.end)
     )
-    # A deferred resolution keeps the KA in "council": the clerk records the next session's outcome.
-    after_council = flow.If(_status_is(KaStatus.COUNCIL)).Then(this.council_record).Else(this.end)
 
     # Running KA: completion proposed by the project group, confirmed by the Strategiezirkel.
     start_completion = flow.StartHandle(this.start_process).Next(this.confirm_completion)
     confirm_completion = (
-        flow.View(None)
+        DecisionView(None)
         .Annotation(title=_("Abschluss bestätigen"))
         .Permission("governance.confirm_completion")
         .onCreate(this.announce)
-        .Next(this.end)
+        .Route(this.end)
     )
 
     # Running KA: stop or merge proposed by the project group or the Zirkel, decided by the board.
     start_stop_merge = flow.StartHandle(this.start_process).Next(this.board_stop_merge)
     board_stop_merge = (
-        flow.View(None)
+        DecisionView(None)
         .Annotation(title=_("Über Einstellung oder Überführung entscheiden"))
         .Permission("governance.decide_kernaktivitaet")
         .onCreate(this.announce)
-        .Next(this.end)
+        .Route(this.end)
     )
 
     end = flow.End()

@@ -3,6 +3,8 @@
 Views and tasks call these; they call the lifecycle for every status change and the flow for the tasks.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -203,11 +205,23 @@ def task_principal(*, actor: Any, task: Task, on_behalf_of: Any = None) -> Any:
     return actor
 
 
-def _lock_task(task_id: int) -> Task:
-    task = Task.objects.filter(pk=task_id).only("process_id").first()
-    if task is None:
-        raise TransitionRefused(_("Diese Aufgabe gibt es nicht."))
-    return task
+@contextmanager
+def _locked_task(task_id: int) -> Iterator[Task]:
+    """Open a transaction and load the task with its process and KA, holding the process row lock.
+
+    The lock is the one viewflow's ``SelectForUpdateLock`` takes (the process row), taken in the same
+    statement that loads the task, so a decision stays within its query budget.
+    """
+    with transaction.atomic():
+        task = (
+            Task.objects.select_related("process__kaprocess__kernaktivitaet", "owner")
+            .select_for_update(of=("self", "process"))
+            .filter(pk=task_id, process__flow_class=KaDecisionFlow)
+            .first()
+        )
+        if task is None:
+            raise TransitionRefused(_("Diese Aufgabe gibt es nicht."))
+        yield task
 
 
 def _check_open(task: Task, actor: Any, principal: Any) -> None:
@@ -221,9 +235,7 @@ def _check_open(task: Task, actor: Any, principal: Any) -> None:
 
 def task_claim(*, actor: Any, task_id: int, on_behalf_of: Any = None) -> Task:
     """Take a task from the queue into one's inbox (a deputy takes it into the absent person's inbox)."""
-    process_id = _lock_task(task_id).process_id
-    with KaDecisionFlow.lock(process_id):
-        task = Task.objects.select_related("process__kaprocess__kernaktivitaet", "owner").get(pk=task_id)
+    with _locked_task(task_id) as task:
         principal = task_principal(actor=actor, task=task, on_behalf_of=on_behalf_of)
         _check_open(task, actor, principal)
         if task.owner_id == principal.pk:
@@ -242,9 +254,7 @@ def task_claim(*, actor: Any, task_id: int, on_behalf_of: Any = None) -> Task:
 
 def task_release(*, actor: Any, task_id: int) -> Task:
     """Put a claimed task back into the queue."""
-    process_id = _lock_task(task_id).process_id
-    with KaDecisionFlow.lock(process_id):
-        task = Task.objects.select_related("process", "owner").get(pk=task_id)
+    with _locked_task(task_id) as task:
         if task.status != STATUS.ASSIGNED:
             raise StateMovedOn(TASK_DONE)
         principal = task_principal(actor=actor, task=task)
@@ -274,9 +284,7 @@ def task_decide(
     Everything happens under the process lock in one transaction; the loser of a race gets ``StateMovedOn``.
     """
     action = Action(action)
-    process_id = _lock_task(task_id).process_id
-    with KaDecisionFlow.lock(process_id):
-        task = Task.objects.select_related("process__kaprocess__kernaktivitaet", "owner").get(pk=task_id)
+    with _locked_task(task_id) as task:
         principal = task_principal(actor=actor, task=task, on_behalf_of=on_behalf_of)
         _check_open(task, actor, principal)
         if action not in NODE_ACTIONS[task.flow_task.name]:
@@ -286,7 +294,10 @@ def task_decide(
             merge_target = process.merge_target
         activation = task.flow_task.activation_class(task)
         if task.status == STATUS.NEW:
-            activation.assign(principal)
+            # Claimed and executed in one go: the row is written once, when the task completes.
+            task.owner = principal
+            task.assigned = timezone.now()
+            task.status = STATUS.ASSIGNED
         applied = lifecycle.apply(
             actor=actor,
             action=action,
