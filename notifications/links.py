@@ -39,8 +39,8 @@ def kernaktivitaet_url(code: str, pk: int) -> str:
     )
 
 
-def task_url(flow_task_url: str | None) -> str:
-    return absolute(flow_task_url) if flow_task_url else inbox_url()
+def task_url(task_id: int) -> str:
+    return _first([("workflow:task", [task_id]), ("workflow:inbox", [])])
 
 
 def inbox_url() -> str:

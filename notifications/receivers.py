@@ -67,11 +67,7 @@ def _task_entry(task: Any) -> dict[str, Any]:
         ka_label = f"{ka.code} {ka.titel}"
     except (AttributeError, ObjectDoesNotExist):
         ka_label = ""
-    try:
-        link = links.absolute(task.reverse("index"))
-    except Exception:  # the flow's views are not routed: the inbox is the way in
-        link = links.inbox_url()
-    return {"id": task.pk, "titel": str(task.title or ""), "ka": ka_label, "link": link}
+    return {"id": task.pk, "titel": str(task.title or ""), "ka": ka_label, "link": links.task_url(task.pk)}
 
 
 @receiver(tasks_created, dispatch_uid="notifications.tasks_created")

@@ -32,9 +32,10 @@ def deliver_on(day: date, pk: int, hour: int = 8) -> str:
 
 def test_overdue_notice_says_what_and_until_when_and_links_to_the_report_form(people, settings) -> None:
     settings.SITE_URL = "https://strategie.bochum.example"
-    _bericht, row = write_reminder(people, date(2027, 3, 18), "bericht-ueberfaellig")
+    bericht, row = write_reminder(people, date(2027, 3, 18), "bericht-ueberfaellig")
     assert deliver_on(date(2027, 3, 18), row.pk) == OutboxState.SENT
     (sent,) = mail.outbox
+    assert f"https://strategie.bochum.example/berichte/{bericht.pk}/" in sent.body
     assert sent.subject == f"Überfällig: Sachstandsbericht {people.ka.code} war fällig am 17.03.2027"
     assert sorted(sent.to) == ["projekt2@bochum.example", "projekt@bochum.example"]
     assert "https://strategie.bochum.example/" in sent.body

@@ -101,6 +101,7 @@ def test_a_tranche_creating_many_tasks_sends_one_mail_listing_them(people) -> No
     assert row.to_users == [clerk.pk]
     assert [entry["id"] for entry in row.context["aufgaben"]] == [t.pk for t in tasks]
     assert row.context["aufgaben"][0]["titel"] == "Ratsbeschluss erfassen"
+    assert row.context["aufgaben"][0]["link"].endswith(f"/aufgaben/{tasks[0].pk}/")
     assert row.context["aufgaben"][0]["ka"].startswith(tasks[0].process.coerced.kernaktivitaet.code)
     outbox.deliver(row.pk, builder=build_message)
     from django.core import mail
