@@ -1,0 +1,286 @@
+"""The whole path of a KA in a real browser, as the role accounts: proposal, review, board, council, report.
+
+Once with mouse and form filling, once with the keyboard alone (Tab, Shift+Tab, typing, Space and Enter).
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from governance.models import KaStatus, Kernaktivitaet, Kompetenz, Statusbericht, StatusberichtState
+from governance.reporting import statusberichte_schedule
+from workflow.rights import Role, role_groups_ensure
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "walk-through-2030"
+TITLE = "Radschnellweg Ruhr – Abschnitt Bochum"
+
+
+@dataclass
+class Accounts:
+    lead: Any
+    zirkel: Any
+    vorstand: Any
+    ratsbuero: Any
+
+
+@pytest.fixture
+def accounts(strategy: None) -> Accounts:
+    role_groups_ensure()
+
+    def make(username: str, role: Role) -> Any:
+        user = get_user_model().objects.create_user(username, f"{username}@bochum.example", PASSWORD)
+        user.groups.add(Group.objects.get(name=role.value))
+        return user
+
+    return Accounts(
+        lead=make("projektleitung", Role.PROJEKTGRUPPE),
+        zirkel=make("strategiezirkel", Role.STRATEGIEZIRKEL),
+        vorstand=make("verwaltungsvorstand", Role.VERWALTUNGSVORSTAND),
+        ratsbuero=make("ratsbuero", Role.RATSBUERO),
+    )
+
+
+@pytest.fixture(params=["de"])
+def language(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def running_in_kompetenz(page: Any) -> int:
+    """The number of running KA of the first Kompetenz as the dashboard's table shows it."""
+    page.goto("/dashboard/")
+    kompetenz = Kompetenz.objects.order_by("position").first()
+    assert kompetenz is not None
+    row = page.locator("table tr", has=page.locator("th", has_text=kompetenz.name)).first
+    headers = page.locator("table").first.locator("thead th").all_inner_texts()
+    cells = row.locator("th, td").all_inner_texts()
+    return int(cells[headers.index("Laufend")])
+
+
+def _label(text: str) -> re.Pattern[str]:
+    """The field's label, with or without the hint „(optional)“ behind it."""
+    return re.compile(rf"^{re.escape(text)}( \(optional\))?$")
+
+
+# --- the two ways of driving the browser ------------------------------------------------------------
+
+
+class Mouse:
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        page.set_default_timeout(10_000)
+
+    def fill(self, label: str, value: str) -> None:
+        self.page.get_by_label(_label(label)).fill(value)
+
+    def select(self, label: str, option: str) -> None:
+        self.page.get_by_label(_label(label)).select_option(label=option)
+
+    def choose(self, label: str) -> None:
+        self.page.get_by_label(_label(label)).check()
+
+    def press(self, name: str) -> None:
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name=name).click()
+
+    def follow(self, name: str | re.Pattern[str]) -> None:
+        with self.page.expect_navigation():
+            self.page.get_by_role("link", name=name).first.click()
+
+
+class Keyboard(Mouse):
+    """Reaches every control by Tab from the top of the page; nothing is clicked."""
+
+    MAX_TABS = 250
+
+    def _tab_to(self, matches: Callable[[], bool]) -> None:
+        self.page.evaluate(
+            "() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }"
+        )
+        self.page.locator("body").focus()
+        for _ in range(self.MAX_TABS):
+            self.page.keyboard.press("Tab")
+            if matches():
+                return
+        raise AssertionError("control not reachable by keyboard")
+
+    def _focus_is(self, locator: Any) -> bool:
+        return bool(locator.evaluate("(el) => el === document.activeElement"))
+
+    def fill(self, label: str, value: str) -> None:
+        target = self.page.get_by_label(_label(label))
+        self._tab_to(lambda: self._focus_is(target))
+        if target.get_attribute("type") == "date":
+            # The segments of a date field follow the browser's own locale, and each is a tab stop: type the
+            # digits, and after a wrong guess go back two segments and type them in the next order.
+            year, month, day = value.split("-")
+            for attempt, digits in enumerate((day + month + year, month + day + year, year + month + day)):
+                if attempt:
+                    self.page.keyboard.press("Shift+Tab")
+                    self.page.keyboard.press("Shift+Tab")
+                self.page.keyboard.type(digits)
+                if target.input_value() == value:
+                    return
+            raise AssertionError(f"date field did not take {value}")
+        self.page.keyboard.press("ControlOrMeta+a")
+        self.page.keyboard.type(value)
+
+    def select(self, label: str, option: str) -> None:
+        target = self.page.get_by_label(_label(label))
+        self._tab_to(lambda: self._focus_is(target))
+        options = target.locator("option").all_inner_texts()
+        current = target.evaluate("(el) => el.selectedIndex")
+        wanted = options.index(option)
+        key = "ArrowDown" if wanted > current else "ArrowUp"
+        for _ in range(abs(wanted - current)):
+            self.page.keyboard.press(key)
+        assert target.evaluate("(el) => el.selectedIndex") == wanted
+
+    def choose(self, label: str) -> None:
+        target = self.page.get_by_label(_label(label))
+        name = target.get_attribute("name")
+        group = self.page.locator(f"input[type=radio][name='{name}']")
+        self._tab_to(lambda: any(self._focus_is(radio) for radio in group.all()))
+        for _ in range(group.count()):
+            if self._focus_is(target):
+                break
+            self.page.keyboard.press("ArrowDown")
+        self.page.keyboard.press("Space")
+        assert target.is_checked()
+
+    def press(self, name: str) -> None:
+        target = self.page.get_by_role("button", name=name)
+        self._tab_to(lambda: self._focus_is(target))
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
+
+    def follow(self, name: str | re.Pattern[str]) -> None:
+        target = self.page.get_by_role("link", name=name).first
+        self._tab_to(lambda: self._focus_is(target))
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
+
+
+def login(driver: Mouse, username: str) -> None:
+    driver.page.context.clear_cookies()
+    driver.page.goto("/anmelden/")
+    driver.fill("Benutzername", username)
+    driver.fill("Passwort", PASSWORD)
+    driver.press("Anmelden")
+    driver.page.wait_for_load_state()
+    assert "Angemeldet als" in driver.page.content()
+
+
+def open_task(driver: Mouse, title: str) -> None:
+    driver.page.goto("/aufgaben/")
+    driver.follow(title)
+    driver.page.wait_for_load_state()
+
+
+def walk(driver: Mouse, accounts: Accounts) -> None:
+    page = driver.page
+    running_before = running_in_kompetenz(page)
+    kompetenz = Kompetenz.objects.order_by("position").first()
+    assert kompetenz is not None
+
+    # 1. The project lead writes the proposal and submits it.
+    login(driver, "projektleitung")
+    page.goto("/vorschlaege/neu/")
+    driver.select("Kompetenz", kompetenz.name)
+    driver.fill("Titel", TITLE)
+    driver.fill("SMARTe Ziele", "12 km Radschnellweg bis Ende 2028")
+    driver.press("Vorschlag anlegen")
+    page.wait_for_load_state()
+    driver.press("Speichern und beim Strategiezirkel einreichen")
+    page.wait_for_load_state()
+    ka = Kernaktivitaet.objects.get(titel=TITLE)
+    assert ka.status == KaStatus.ZIRKEL_REVIEW
+
+    # 2. The Strategiezirkel forwards it with a recommendation.
+    login(driver, "strategiezirkel")
+    open_task(driver, "Vorschlag prüfen")
+    driver.choose("an den Verwaltungsvorstand weiterleiten")
+    driver.fill("Beschlussempfehlung oder Grund der Rückgabe", "Zustimmung empfohlen")
+    driver.press("Entscheidung speichern")
+    page.wait_for_load_state()
+    ka.refresh_from_db()
+    assert ka.status == KaStatus.BOARD_DECISION
+
+    # 3. The Verwaltungsvorstand approves it in its inbox.
+    login(driver, "verwaltungsvorstand")
+    open_task(driver, "Über den Vorschlag entscheiden")
+    driver.choose("dem Rat zur Entscheidung vorlegen")
+    driver.press("Entscheidung speichern")
+    page.wait_for_load_state()
+    ka.refresh_from_db()
+    assert ka.status == KaStatus.COUNCIL
+
+    # 4. The Ratsbüro records the council resolution.
+    login(driver, "ratsbuero")
+    open_task(driver, "Ratsbeschluss erfassen")
+    driver.fill("Drucksachennummer", "20261234")
+    driver.fill("Titel der Drucksache", TITLE)
+    driver.fill("Datum der Drucksache", "2026-10-01")
+    driver.fill("Datum der Ratssitzung", "2026-11-12")
+    driver.select(f"Ergebnis für {ka.code}", "Unverändert beschlossen")
+    driver.press("Ratsbeschluss speichern")
+    page.wait_for_load_state()
+    ka.refresh_from_db()
+    assert ka.status == KaStatus.RUNNING
+    assert running_in_kompetenz(page) == running_before + 1
+
+    # The beat's scheduling makes the first report due; the lead submits it.
+    statusberichte_schedule()
+    bericht = Statusbericht.objects.get(kernaktivitaet=ka)
+    login(driver, "projektleitung")
+    page.goto("/berichte/")
+    driver.follow(re.compile(re.escape(ka.code)))
+    page.wait_for_load_state()
+    _choose_ampeln(driver)
+    driver.fill("Fortschritt in Prozent", "10")
+    driver.fill("Sachstand für die Öffentlichkeit", "Die Planung hat begonnen.")
+    driver.press("Bericht einreichen")
+    page.wait_for_load_state()
+    bericht.refresh_from_db()
+    assert bericht.state == StatusberichtState.SUBMITTED
+
+    # 5. The Strategiezirkel accepts it.
+    login(driver, "strategiezirkel")
+    page.goto("/berichte/")
+    driver.follow(re.compile(re.escape(ka.code)))
+    page.wait_for_load_state()
+    driver.choose("Bericht annehmen")
+    driver.press("Prüfung speichern")
+    page.wait_for_load_state()
+    bericht.refresh_from_db()
+    assert bericht.state == StatusberichtState.ACCEPTED
+    assert "Der Sachstandsbericht ist angenommen." in page.content()
+
+
+def _choose_ampeln(driver: Mouse) -> None:
+    """Three radio groups share the labels grün/gelb/rot; pick by the group's id."""
+    for name in ("ampel_zeitplan", "ampel_budget", "ampel_umfang"):
+        radio = driver.page.locator(f"input[name='{name}'][value='gruen']")
+        if isinstance(driver, Keyboard):
+            group = driver.page.locator(f"input[type=radio][name='{name}']")
+            driver._tab_to(lambda g=group: any(driver._focus_is(r) for r in g.all()))
+            while not driver._focus_is(radio):
+                driver.page.keyboard.press("ArrowDown")
+            driver.page.keyboard.press("Space")
+        else:
+            radio.check()
+        assert radio.is_checked()
+
+
+def test_walk_with_the_mouse(page: Any, accounts: Accounts) -> None:
+    walk(Mouse(page), accounts)
+
+
+def test_walk_with_the_keyboard_only(page: Any, accounts: Accounts) -> None:
+    walk(Keyboard(page), accounts)
