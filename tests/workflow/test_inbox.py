@@ -11,8 +11,6 @@ from workflow.rights import Action, Role
 from .conftest import make_running, make_user
 from .helpers import client_for, decide, open_task, open_tasks, status_of
 
-pytestmark = pytest.mark.postgres
-
 
 def queue_ids(user):
     return {entry.task.pk for entry in selectors.task_lists(user).queue}

@@ -7,7 +7,6 @@ exactly one audit event per applied transition (none for refused ones).
 import itertools
 from datetime import date, datetime
 
-import pytest
 from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
@@ -32,8 +31,6 @@ from workflow.lifecycle import InvalidInput, StateMovedOn, TransitionRefused
 from workflow.rights import Action
 
 from .conftest import make_running
-
-pytestmark = pytest.mark.postgres
 
 S = KaStatus
 # The model: §3 written out independently of workflow.lifecycle.

@@ -11,8 +11,6 @@ from workflow.rights import Action
 
 from .helpers import open_task, status_of
 
-pytestmark = pytest.mark.postgres
-
 
 def test_loaded_ka_have_no_process_and_no_audit_history(strategy):
     assert Kernaktivitaet.objects.count() == 65

@@ -17,8 +17,6 @@ from workflow.models import KaProcess
 from .conftest import make_running
 from .helpers import council, decide, events, last_event, open_task, open_tasks, status_of, submit
 
-pytestmark = pytest.mark.postgres
-
 
 def to_council(people, ka):
     assert submit(people.pg, ka).status_code == 302

@@ -18,8 +18,6 @@ from workflow.rights import Action, Role
 from .conftest import make_running, make_user
 from .helpers import open_task
 
-pytestmark = pytest.mark.postgres
-
 ROLES = list(Role)
 
 

@@ -15,8 +15,6 @@ from workflow.rights import Action
 from .conftest import make_user
 from .helpers import client_for, decide, last_event, open_task, status_of
 
-pytestmark = pytest.mark.postgres
-
 
 def name_deputy(absent, deputy, *, days_from=-1, days_to=5):
     today = timezone.localdate()
