@@ -145,3 +145,30 @@ def test_one_decision_within_budget_whatever_the_data_size(case, people, kompete
     large, large_sql = measure(*prepare(case, people, kompetenz, 2))
     assert small <= BUDGET, "\n".join(small_sql)
     assert small == large, "\n".join(large_sql)
+
+
+def _pending_reviews(people, kompetenz, count):
+    for i in range(count):
+        ka = services.kernaktivitaet_create_proposal(actor=people.pg, kompetenz=kompetenz, titel=f"Liste {i}")
+        services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=ka)
+
+
+def _inbox_queries(client):
+    ContentType.objects.clear_cache()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/aufgaben/")
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_inbox_page_runs_a_fixed_number_of_queries(people, kompetenz, client):
+    from .test_vertretung import name_deputy
+
+    name_deputy(people.pg_other, people.zirkel)  # a deputy relation adds one person's lists, not one per task
+    client.force_login(people.zirkel)
+    _pending_reviews(people, kompetenz, 3)
+    few = _inbox_queries(client)
+    _pending_reviews(people, kompetenz, 30)
+    many = _inbox_queries(client)
+    assert few == many
+    assert few <= 16
