@@ -1,0 +1,31 @@
+from django.contrib import admin
+
+from .models import KaProcess, Vertretung
+
+
+@admin.register(Vertretung)
+class VertretungAdmin(admin.ModelAdmin):
+    list_display = ["vertretene_person", "vertretung", "von", "bis"]
+    list_filter = ["von", "bis"]
+    search_fields = ["vertretene_person__username", "vertretung__username"]
+    autocomplete_fields = ["vertretene_person", "vertretung"]
+    date_hierarchy = "von"
+
+
+@admin.register(KaProcess)
+class KaProcessAdmin(admin.ModelAdmin):
+    """Read only: processes change through the tasks, never by hand."""
+
+    list_display = ["kernaktivitaet", "kind", "status", "created", "finished"]
+    list_filter = ["kind", "status"]
+    search_fields = ["kernaktivitaet__code", "kernaktivitaet__titel"]
+    list_select_related = ["kernaktivitaet"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
