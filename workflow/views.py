@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from viewflow.workflow.models import Task
 
+from governance import report_selectors
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, ResolutionResult
 
 from . import rights, selectors, services
@@ -38,7 +39,16 @@ def _form_refusal(form: Any, exc: InvalidInput) -> None:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     lists = selectors.task_lists(request.user)
-    return render(request, "workflow/inbox.html", {"lists": lists})
+    return render(
+        request,
+        "workflow/inbox.html",
+        {
+            "lists": lists,
+            # Due reports are tasks of the project group too; reviews wait for the Zirkel or the Kompetenz.
+            "reports_owed": list(report_selectors.statusbericht_owed_by_list(user=request.user)),
+            "reports_to_review": list(report_selectors.statusbericht_to_review_list(user=request.user)),
+        },
+    )
 
 
 def _task_or_refusal(

@@ -144,3 +144,11 @@ def test_second_review_is_told_it_came_too_late(people: People, due: Statusberic
 
 def test_public_cannot_read_internal_report(people: People, due: Statusbericht) -> None:
     assert client_for(people.nobody).get(url(due)).status_code == 403
+
+
+def test_inbox_lists_the_report_owed_and_the_report_to_review(people: People, due: Statusbericht) -> None:
+    assert url(due) in client_for(people.pg).get("/aufgaben/").content.decode()
+    assert url(due) not in client_for(people.zirkel).get("/aufgaben/").content.decode()
+    client_for(people.pg).post(url(due), VALID)
+    assert url(due) in client_for(people.zirkel).get("/aufgaben/").content.decode()
+    assert url(due) not in client_for(people.pg).get("/aufgaben/").content.decode()
