@@ -1,5 +1,7 @@
 """Forms of the status report pages (Sachstandsberichte); errors linked to their fields."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -8,12 +10,15 @@ from governance.reporting import ReportInput
 
 from .forms import AccessibleFormMixin
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def _textarea(rows: int = 4) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows, "class": "kern-form-input__input"})
 
 
-def _ampel(label: str) -> forms.ChoiceField:
+def _ampel(label: "StrOrPromise") -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label,
         choices=Ampel.choices,
