@@ -155,3 +155,13 @@ def rule_windows(rules: list[ReminderRule]) -> list[RuleWindow]:
 def fire_date(deadline: date, window: RuleWindow, occurrence: int = 0) -> date:
     """The working day on which ``window`` fires for ``deadline`` (used for subjects and tests)."""
     return next_working_day(deadline + timedelta(days=window.low + occurrence * window.repeat))
+
+
+def default_rules_install() -> int:
+    """Create the default rules that are missing (by key); existing rules keep their admin settings."""
+    created = 0
+    for rule in DEFAULT_RULES:
+        values = {k: v for k, v in rule.items() if k != "key"}
+        _rule, was_created = ReminderRule.objects.get_or_create(key=rule["key"], defaults=values)
+        created += was_created
+    return created

@@ -1,0 +1,186 @@
+"""Integration with real parts: PostgreSQL, Redis, `celery -A config worker` processes and an SMTP server on
+loopback. Each scenario asserts what the SMTP server received: every mail exactly once."""
+
+import subprocess
+import threading
+import time
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from celery import current_app
+from django.db import connection
+
+from governance.models import Statusbericht
+from governance.reporting import statusbericht_submit
+from notifications.models import OutboxMessage, OutboxState
+from notifications.outbox import DELIVER_TASK
+from notifications.rules import default_rules_install
+from notifications.sweep import sweep
+
+from .conftest import People, make_ka, morning
+from .integration import BASE_DIR, PYTHON, ThrowawayRedis, Worker, free_port, start_smtp, worker_env
+from .test_reporting import GOOD
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+
+SETTLE_SECONDS = 4  # after the expected mails arrived, wait this long for a duplicate that must not come
+
+
+@pytest.fixture
+def smtp():
+    controller, sink, port = start_smtp()
+    sink.port = port  # type: ignore[attr-defined]
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def people_live(transactional_db) -> People:
+    # A transactional test empties every table before it: the rules of the data migration come back here.
+    default_rules_install()
+    return People()
+
+
+@pytest.fixture
+def workers(smtp, settings):
+    """Start workers on the shared test broker; all are stopped at the end."""
+    current_app.control.purge()
+    started: list[Worker] = []
+
+    def start(name: str = "nt") -> Worker:
+        worker = Worker(worker_env(broker_url=settings.CELERY_BROKER_URL, smtp_port=smtp.port), name)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def owed_report(people: People) -> Statusbericht:
+    return Statusbericht.objects.create(
+        kernaktivitaet=people.ka, faellig_am=date.today() + timedelta(days=100)
+    )
+
+
+def settle(smtp, count: int) -> list:
+    smtp.wait_for(count)
+    time.sleep(SETTLE_SECONDS)
+    return list(smtp.messages)
+
+
+def test_worker_delivers_a_users_action_to_the_smtp_server(people_live, workers, smtp) -> None:
+    workers()
+    bericht = owed_report(people_live)
+    statusbericht_submit(actor=people_live.pg, bericht=bericht, data=GOOD)
+    (received,) = settle(smtp, 1)
+    assert received.recipients == ["kompetenz@bochum.example", "zirkel@bochum.example"]
+    assert received.subject == (
+        f"Sachstandsbericht {people_live.ka.code} eingereicht: bitte annehmen oder zurückgeben"
+    )
+    assert f"https://strategie.bochum.example/berichte/{bericht.pk}/" in received.text
+    assert OutboxMessage.objects.get().state == OutboxState.SENT
+
+
+def test_the_same_delivery_task_three_times_sends_one_mail(people_live, workers, smtp) -> None:
+    workers()
+    statusbericht_submit(actor=people_live.pg, bericht=owed_report(people_live), data=GOOD)
+    pk = OutboxMessage.objects.get().pk
+    for _ in range(3):
+        current_app.send_task(DELIVER_TASK, args=[pk])
+    assert len(settle(smtp, 1)) == 1
+
+
+def test_two_concurrent_sweeps_send_each_reminder_once(people_live, workers, smtp) -> None:
+    workers()
+    day = date(2026, 11, 18)  # a Wednesday
+    for _ in range(20):
+        ka = make_ka(people_live.kompetenz, members=(people_live.pg,))
+        Statusbericht.objects.create(kernaktivitaet=ka, faellig_am=day - timedelta(days=1))
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            sweep()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    with time_machine.travel(morning(day, 9), tick=True):
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    expected = OutboxMessage.objects.exclude(state=OutboxState.CANCELLED).count()
+    assert expected == 21  # 20 overdue notices and the weekly digest
+    received = settle(smtp, expected)
+    assert len(received) == expected
+    assert len({m.message_id for m in received}) == expected
+
+
+def test_worker_killed_mid_delivery_then_restarted_sends_once(people_live, workers, smtp) -> None:
+    first = workers("first")
+    smtp.stall.set()
+    statusbericht_submit(actor=people_live.pg, bericht=owed_report(people_live), data=GOOD)
+    assert smtp.rcpt_seen.wait(30), "the worker never reached the SMTP server"
+    first.kill()
+    row = OutboxMessage.objects.get()
+    assert row.state == OutboxState.SENDING
+    smtp.stall.clear()
+    workers("second")
+    time.sleep(3.5)  # the claim of the killed worker runs out
+    sweep()  # the beat's sweep finds the abandoned row and hands it to the new worker
+    received = settle(smtp, 1)
+    assert len(received) == 1
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (OutboxState.SENT, 2)
+
+
+def _manage(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", code],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_redis_down_during_a_user_action_loses_no_mail_and_sends_it_once(people_live, smtp) -> None:
+    redis = ThrowawayRedis(free_port())
+    redis.start()
+    env = worker_env(broker_url=redis.url, smtp_port=smtp.port)
+    worker = Worker(env, "redisdown")
+    try:
+        bericht = owed_report(people_live)
+        redis.stop()
+        action = _manage(
+            "from django.contrib.auth import get_user_model\n"
+            "from governance.models import Statusbericht\n"
+            "from governance.reporting import statusbericht_submit\n"
+            "from tests.notifications.test_reporting import GOOD\n"
+            f"b = Statusbericht.objects.get(pk={bericht.pk})\n"
+            "u = get_user_model().objects.get(username='projekt')\n"
+            "statusbericht_submit(actor=u, bericht=b, data=GOOD)\n",
+            env,
+        )
+        assert action.returncode == 0, action.stderr[-2000:]
+        row = OutboxMessage.objects.get()
+        assert (row.state, row.enqueued_at) == (OutboxState.PENDING, None)
+        assert Statusbericht.objects.get(pk=bericht.pk).state == "submitted"
+        redis.start()
+        sweep_run = _manage("from notifications.sweep import sweep; sweep()", env)
+        assert sweep_run.returncode == 0, sweep_run.stderr[-2000:]
+        received = settle(smtp, 1)
+        assert len(received) == 1
+        assert received[0].recipients == ["kompetenz@bochum.example", "zirkel@bochum.example"]
+    finally:
+        worker.stop()
+        redis.stop()
