@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from .models import KaStatus, Kompetenz, Querschnittsthema
@@ -183,3 +185,54 @@ def querschnitt_heatmap(themen: list[Querschnittsthema], rows: list[tuple[Kompet
                 {"x": x + cell_w / 2, "y": y + cell_h / 2 + 5, "text": str(count), "anchor": "middle"}
             )
     return chart
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def svg(chart: Chart, *, chart_id: str, title: str, desc: str) -> SafeString:
+    """The chart as inline SVG: an image with a title and a description (the numbers stand in a table)."""
+    lines = format_html_join(
+        "",
+        '<line class="chart__line chart__line--{}" x1="{}" y1="{}" x2="{}" y2="{}"/>',
+        (
+            (line["kind"], _number(line["x1"]), _number(line["y1"]), _number(line["x2"]), _number(line["y2"]))
+            for line in chart.lines
+        ),
+    )
+    rects = format_html_join(
+        "",
+        '<rect class="chart__rect chart__rect--{}" x="{}" y="{}" width="{}" height="{}"{}{}>{}</rect>',
+        (
+            (
+                "data" if rect.colour.startswith("#") else rect.colour,
+                _number(rect.x),
+                _number(rect.y),
+                _number(rect.width),
+                _number(rect.height),
+                format_html(' fill="{}"', rect.colour) if rect.colour.startswith("#") else "",
+                format_html(' fill-opacity="{}"', f"{rect.opacity:.2f}") if rect.opacity != 1.0 else "",
+                format_html("<title>{}</title>", rect.title) if rect.title else "",
+            )
+            for rect in chart.rects
+        ),
+    )
+    texts = format_html_join(
+        "",
+        '<text class="chart__text" x="{}" y="{}" text-anchor="{}">{}</text>',
+        ((_number(t["x"]), _number(t["y"]), t["anchor"], t["text"]) for t in chart.texts),
+    )
+    return format_html(
+        '<svg class="chart" role="img" aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {w} {h}" '
+        'width="{w}" height="{h}" preserveAspectRatio="xMinYMin meet" focusable="false">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{lines}{rects}{texts}</svg>',
+        id=chart_id,
+        w=chart.width,
+        h=chart.height,
+        title=title,
+        desc=desc,
+        lines=lines,
+        rects=rects,
+        texts=texts,
+    )

@@ -1,9 +1,11 @@
 """Reads of the governance domain that are more than a get, each with a fixed number of queries."""
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from django.db import connection
 from django.db.models import (
@@ -18,6 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -112,13 +115,15 @@ def _ka_search(queryset: QuerySet[Kernaktivitaet], search: str) -> QuerySet[Kern
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchVector
 
-        vector = SearchVector("titel", weight="A", config="german") + SearchVector(
-            "beschreibung", "smart_ziele", weight="B", config="german"
-        )
-        query = SearchQuery(search, config="german", search_type="websearch")
-        return queryset.annotate(search_document=vector).filter(
-            Q(search_document=query) | code_match | Q(titel__icontains=search)
-        )
+        # Same expression as a GIN index on the model would use:
+        # GinIndex(SearchVector("titel", "beschreibung", "smart_ziele", config="german"), name=...)
+        vector = SearchVector("titel", "beschreibung", "smart_ziele", config="german")
+        words = re.findall(r"\w+", search)
+        if not words:
+            return queryset.filter(code_match)
+        # Each word, also as the start of a longer one ("Markt" finds "Markthalle"); \w+ keeps out operators.
+        query = SearchQuery(" & ".join(f"{word}:*" for word in words), config="german", search_type="raw")
+        return queryset.annotate(search_document=vector).filter(Q(search_document=query) | code_match)
     return queryset.filter(
         code_match
         | Q(titel__icontains=search)
@@ -273,9 +278,11 @@ class MapKa:
 
     code: str
     status: str
+    status_label: str
+    url: str
 
     def get_status_display(self) -> str:
-        return str(KaStatus(self.status).label)
+        return self.status_label
 
 
 @dataclass
@@ -304,13 +311,17 @@ def strategy_map(*, slots: int = MAX_SCHWERPUNKTE_PER_KOMPETENZ, limit: int = MA
     schwerpunkte = {(s.kompetenz_id, s.position): s for s in Schwerpunkt.objects.all()}
     ka_by_slot: dict[tuple[int, int | None], list[MapKa]] = defaultdict(list)
     totals: dict[tuple[int, int | None], int] = defaultdict(int)
+    labels = {status.value: str(status.label) for status in KaStatus}
+    url_pattern = reverse("governance:ka_detail", args=["CODE"])
     for code, status, kompetenz_id, position in Kernaktivitaet.objects.order_by("code").values_list(
         "code", "status", "kompetenz_id", "schwerpunkt__position"
     ):
         slot = (kompetenz_id, position)
         totals[slot] += 1
         if totals[slot] <= limit:
-            ka_by_slot[slot].append(MapKa(code, status))
+            ka_by_slot[slot].append(
+                MapKa(code, status, labels[status], url_pattern.replace("CODE", quote(code)))
+            )
 
     def cell(kompetenz: Kompetenz, position: int | None) -> MapCell:
         slot = (kompetenz.pk, position)

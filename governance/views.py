@@ -11,6 +11,7 @@ from .charts import (
     stacked_status_bars,
     status_legend,
     strategy_map_chart,
+    svg,
 )
 from .forms import KaFilterForm
 from .models import KaStatus, Kernaktivitaet, Meilenstein
@@ -163,20 +164,56 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "legend": status_legend(),
             "statuses": KA_STATUS_ORDER,
             "kompetenzen": kompetenzen,
-            "status_chart": stacked_status_bars(kompetenzen),
+            "status_chart": svg(
+                stacked_status_bars(kompetenzen),
+                chart_id="chart-status",
+                title=_("Gestapelte Balken: Kernaktivitäten je Kompetenz, nach Status"),
+                desc=_(
+                    "Jeder Balken ist eine Kompetenz; seine Abschnitte zeigen die Zahl der Kernaktivitäten "
+                    "je Status. Die Zahlen stehen in der Tabelle daneben."
+                ),
+            ),
             "status_rows": [
                 {"kompetenz": k, "counts": [getattr(k, f"ka_{status.value}") for status in KA_STATUS_ORDER]}
                 for k in kompetenzen
             ],
             "map_positions": range(1, MAX_SCHWERPUNKTE_PER_KOMPETENZ + 1),
             "map_rows": map_rows,
-            "map_chart": strategy_map_chart(map_rows),
+            "map_chart": svg(
+                strategy_map_chart(map_rows),
+                chart_id="chart-map",
+                title=_("Strategiekarte mit Kernaktivitäten je Kompetenz und Schwerpunkt"),
+                desc=_(
+                    "Raster aus Kompetenzen und Schwerpunkten; die Kernaktivitäten jeder Zelle stehen in der "
+                    "Tabelle darunter."
+                ),
+            ),
             "burnup": burnup,
-            "burnup_chart": burnup_chart(burnup),
+            "burnup_chart": svg(
+                burnup_chart(burnup),
+                chart_id="chart-burnup",
+                title=_(
+                    "Burn-up: beschlossene, laufende und umgesetzte Kernaktivitäten je Tranche gegen das "
+                    "Ziel %(goal)s"
+                )
+                % {"goal": KA_GOAL_2030},
+                desc=_(
+                    "Für jede Tranche drei Balken mit den bis dahin aufsummierten Zahlen: beschlossen, "
+                    "laufend, umgesetzt. Die gestrichelte Linie ist das Ziel für 2030."
+                ),
+            ),
             "goal": KA_GOAL_2030,
             "themen": themen,
             "thema_rows": thema_rows,
-            "thema_chart": querschnitt_heatmap(themen, thema_rows),
+            "thema_chart": svg(
+                querschnitt_heatmap(themen, thema_rows),
+                chart_id="chart-themen",
+                title=_("Raster: Zahl der Kernaktivitäten je Kompetenz und Querschnittsthema"),
+                desc=_(
+                    "Je dunkler eine Zelle, desto mehr Kernaktivitäten; die Zahl steht in der Zelle und in "
+                    "der Tabelle."
+                ),
+            ),
             "overdue": overdue[:OVERDUE_LIST_LIMIT],
             "overdue_more": len(overdue) > OVERDUE_LIST_LIMIT,
             "today": today,

@@ -274,3 +274,15 @@ def test_strategy_map_names_at_most_24_ka_per_cell_and_counts_the_rest(
     cell = response.context["map_rows"][0].cells[schwerpunkt.position - 1]
     assert (len(cell.kernaktivitaeten), cell.total) == (24, 30)
     assert "und 6 weitere" in response.content.decode()
+
+
+@pytest.mark.postgres
+def test_overview_search_on_postgresql_matches_the_start_of_a_word(client: Client, strategy: None) -> None:
+    assert "GRO-02" in ka_codes(client.get(OVERVIEW, {"q": "Markth"}))
+
+
+def test_overview_search_with_only_punctuation_finds_nothing_and_does_not_fail(
+    client: Client, strategy: None
+) -> None:
+    response = client.get(OVERVIEW, {"q": "&|!:*"})
+    assert response.status_code == 200 and ka_codes(response) == []
