@@ -243,7 +243,11 @@ def task_claim(*, actor: Any, task_id: int, on_behalf_of: Any = None) -> Task:
         action = NODE_ACTIONS[task.flow_task.name][0]
         ka = task.process.kaprocess.kernaktivitaet
         verdict = rights.decide(
-            actor, action, ka, on_behalf_of=principal, requester_ids=_requester_ids(task.process.kaprocess)
+            actor,
+            action,
+            ka,
+            on_behalf_of=principal,
+            requester_ids=process_requesters(task.process.kaprocess),
         )
         if not verdict:
             raise TransitionRefused(verdict.message)
@@ -264,7 +268,8 @@ def task_release(*, actor: Any, task_id: int) -> Task:
         return task
 
 
-def _requester_ids(process: KaProcess) -> frozenset[int]:
+def process_requesters(process: KaProcess) -> frozenset[int]:
+    """Who asked for a completion or stop/merge (and for whom): they may not decide it."""
     return frozenset(pk for pk in (process.requested_by_id, process.requested_for_id) if pk is not None)
 
 

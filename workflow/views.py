@@ -71,7 +71,7 @@ def _task_or_refusal(
         request.user,
         NODE_ACTIONS[task.flow_task.name][0],
         ka,
-        requester_ids=services._requester_ids(task.process.coerced),
+        requester_ids=services.process_requesters(task.process.coerced),
     )
     message = verdict.message or _("Diese Aufgabe ist nicht für Sie bestimmt.")
     return None, refused(request, TransitionRefused(message), back=back)

@@ -92,7 +92,7 @@ def may_do(user, task):
             user,
             NODE_ACTIONS[task.flow_task.name][0],
             process.kernaktivitaet,
-            requester_ids=services._requester_ids(process),
+            requester_ids=services.process_requesters(process),
         )
     )
 
