@@ -260,3 +260,23 @@ def test_proposal_create_and_edit_pages(people, kompetenz):
     # Submitted: the project group can no longer change it.
     response = client.post(f"/vorschlaege/{ka.pk}/", {"op": "save", "titel": "Noch anders"})
     assert response.status_code == 409
+
+
+def test_opening_a_task_page_changes_nothing(scenario, people):
+    """viewflow's own views start a task on GET; these pages only read until the person decides."""
+    _everybody, kas = scenario
+    task = open_task(kas[0], "zirkel_review")
+    before = (task.status, task.owner_id, task.started)
+    assert client_for(people.zirkel).get(f"/aufgaben/{task.pk}/").status_code == 200
+    task.refresh_from_db()
+    assert (task.status, task.owner_id, task.started) == before
+
+
+def test_every_role_may_view_the_decision_processes(people):
+    from django.contrib.auth.models import Group
+
+    for role in Role:
+        perms = Group.objects.get(name=role.value).permissions.filter(
+            content_type__app_label="workflow", codename="view_kaprocess"
+        )
+        assert perms.exists(), role
