@@ -159,7 +159,9 @@ class KaDecisionFlow(flow.Flow):
         return process
 
     def announce(self, activation: Any) -> None:
-        tasks_created.send(sender=type(self), tasks=[activation.task], reason=activation.flow_task.name)
+        # The reason ends up in German mails: the task's title says what is to be done.
+        reason = str(activation.flow_task.task_title or activation.flow_task.name)
+        tasks_created.send(sender=type(self), tasks=[activation.task], reason=reason)
 
 
 START_NODES = {

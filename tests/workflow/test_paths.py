@@ -316,3 +316,32 @@ def test_board_keeps_it_running(people, running):
     assert Task.objects.filter(
         process__kaprocess__kernaktivitaet=running, status="DONE", flow_task_type="END"
     ).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signals_are_sent_inside_the_decision_transaction(people, proposal):
+    # A transactional test: outside the service there is no open transaction, so "atomic" is the service's.
+    from django.db import connection
+
+    from workflow import services
+    from workflow.signals import ka_transitioned, tasks_created
+
+    seen = []
+
+    def on_transition(sender, *, kernaktivitaet, event, actor, on_behalf_of, **kwargs):
+        seen.append(("transition", event.action, actor, connection.in_atomic_block))
+
+    def on_tasks(sender, *, tasks, reason, **kwargs):
+        seen.append(("tasks", [t.flow_task.name for t in tasks], reason, connection.in_atomic_block))
+
+    ka_transitioned.connect(on_transition, dispatch_uid="test-transition")
+    tasks_created.connect(on_tasks, dispatch_uid="test-tasks")
+    try:
+        services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=proposal)
+    finally:
+        ka_transitioned.disconnect(dispatch_uid="test-transition")
+        tasks_created.disconnect(dispatch_uid="test-tasks")
+    assert seen == [
+        ("transition", "submit", people.pg, True),
+        ("tasks", ["zirkel_review"], "Vorschlag prüfen", True),
+    ]
