@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -35,10 +36,10 @@ def projektgruppe_ids(ka: Kernaktivitaet) -> set[int]:
 
 
 def kompetenz_ids(kompetenz: Kompetenz) -> set[int]:
-    users = get_users_with_perms(
+    users: Any = get_users_with_perms(
         kompetenz, only_with_perms_in=["oversee_kompetenz"], with_group_users=True, with_superusers=False
     )
-    return set(users.values_list("pk", flat=True))
+    return {user.pk for user in users}
 
 
 def role_ids(role: Role) -> set[int]:

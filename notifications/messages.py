@@ -138,10 +138,10 @@ def decisions_overdue(today: date) -> list[dict[str, Any]]:
             entered[event.kernaktivitaet_id] = event
     rows = []
     for ka in waiting:
-        event = entered.get(ka.pk)
-        if event is None:
+        entry = entered.get(ka.pk)
+        if entry is None:
             continue
-        frist = decision_deadline(ka.status, timezone.localtime(event.created_at).date(), cfg)
+        frist = decision_deadline(ka.status, timezone.localtime(entry.created_at).date(), cfg)
         if frist < today:
             rows.append({"ka": ka, "status_label": ka.get_status_display(), "frist": frist})
     return rows

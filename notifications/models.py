@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 
@@ -135,7 +136,7 @@ class OutboxMessage(models.Model):
         _("Zustand"), max_length=20, choices=OutboxState.choices, default=OutboxState.PENDING
     )
     attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
-    created_at = models.DateTimeField(_("angelegt"), db_default=models.functions.Now())
+    created_at = models.DateTimeField(_("angelegt"), db_default=Now())
     next_attempt_at = models.DateTimeField(_("nächster Versuch ab"), null=True, blank=True)
     claimed_until = models.DateTimeField(_("reserviert bis"), null=True, blank=True)
     enqueued_at = models.DateTimeField(_("zuletzt eingereiht"), null=True, blank=True)

@@ -53,8 +53,8 @@ def _task_people(task: Any) -> set[int]:
         obj = task.owner_permission_obj
         if obj is None:
             return set()
-        users = get_users_with_perms(obj, only_with_perms_in=[codename], with_group_users=True)
-        return set(users.filter(is_active=True).values_list("pk", flat=True))
+        users: Any = get_users_with_perms(obj, only_with_perms_in=[codename], with_group_users=True)
+        return {user.pk for user in users if user.is_active}
     global_perm = Q(
         groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label
     ) | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)

@@ -7,7 +7,7 @@ from .emails import build_message
 
 
 @shared_task(name=outbox.DELIVER_TASK, bind=True, max_retries=None, acks_late=True)
-def deliver(self, pk: int) -> str:  # type: ignore[no-untyped-def]
+def deliver(self, pk: int) -> str:
     result = outbox.deliver(pk, builder=build_message)
     if result.retry_in is not None:
         raise self.retry(countdown=result.retry_in)

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 
 from governance.reporting import statusbericht_submit
 from notifications import outbox
@@ -40,8 +41,9 @@ def test_overdue_notice_says_what_and_until_when_and_links_to_the_report_form(pe
     assert sorted(sent.to) == ["projekt2@bochum.example", "projekt@bochum.example"]
     assert "https://strategie.bochum.example/" in sent.body
     assert "seit 1 Tagen überfällig" in sent.body
+    assert isinstance(sent, EmailMultiAlternatives)
     html, mimetype = sent.alternatives[0]
-    assert mimetype == "text/html" and 'href="https://strategie.bochum.example/' in html
+    assert mimetype == "text/html" and 'href="https://strategie.bochum.example/' in str(html)
     assert sent.from_email == DeadlineSettings.get().sender
 
 
