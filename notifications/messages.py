@@ -175,12 +175,19 @@ def _digest(row: OutboxMessage, today: date) -> Prepared | None:
 
 @preparer("aufgaben_neu")
 def _tasks(row: OutboxMessage, today: date) -> Prepared | None:
+    aufgaben = [
+        {**entry, "frist": date.fromisoformat(entry["frist"]) if entry.get("frist") else None}
+        for entry in row.context.get("aufgaben", [])
+    ]
+    titles = {entry["titel"] for entry in aufgaben}
+    fristen = [entry["frist"] for entry in aufgaben if entry["frist"]]
     return Prepared(
         to_ids=set(row.to_users),
         cc_ids=set(row.cc_users),
         context={
-            "aufgaben": row.context.get("aufgaben", []),
-            "anlass": row.context.get("anlass", ""),
+            "aufgaben": aufgaben,
+            "titel": titles.pop() if len(titles) == 1 else "",
+            "frist": min(fristen) if fristen else None,
             "inbox": links.inbox_url(),
         },
     )

@@ -3,18 +3,21 @@ there: the decision and its mail are committed together or not at all."""
 
 import hashlib
 from collections import defaultdict
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 from django.dispatch import receiver
+from django.utils import timezone
 from guardian.shortcuts import get_users_with_perms
 
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet
 from workflow.signals import ka_transitioned, tasks_created
 
 from . import audiences, links
+from .models import DeadlineSettings
 from .outbox import Mail, enqueue
 
 User = get_user_model()
@@ -61,13 +64,24 @@ def _task_people(task: Any) -> set[int]:
     return set(User.objects.filter(global_perm, is_active=True).values_list("pk", flat=True))
 
 
-def _task_entry(task: Any) -> dict[str, Any]:
+def _task_entry(task: Any, limits: dict[str, int], today: date) -> dict[str, Any]:
+    """What the mail says about one task: its title, its KA, its page and, for a decision, its time limit."""
+    ka_label, frist = "", ""
     try:
         ka = task.process.coerced.kernaktivitaet
-        ka_label = f"{ka.code} {ka.titel}"
     except (AttributeError, ObjectDoesNotExist):
-        ka_label = ""
-    return {"id": task.pk, "titel": str(task.title or ""), "ka": ka_label, "link": links.task_url(task.pk)}
+        ka = None
+    if ka is not None:
+        ka_label = f"{ka.code} {ka.titel}"
+        if ka.status in limits:
+            frist = (today + timedelta(days=limits[ka.status])).isoformat()
+    return {
+        "id": task.pk,
+        "titel": str(task.title or ""),
+        "ka": ka_label,
+        "link": links.task_url(task.pk),
+        "frist": frist,
+    }
 
 
 @receiver(tasks_created, dispatch_uid="notifications.tasks_created")
@@ -80,7 +94,14 @@ def tasks_created_mail(sender: Any, *, tasks: list[Any], reason: str = "", **kwa
     people_of: dict[tuple[int, ...], list[int]] = defaultdict(list)
     for user_id, user_tasks in tasks_of.items():
         people_of[tuple(sorted(t.pk for t in user_tasks))].append(user_id)
-    entries = {task.pk: _task_entry(task) for task in tasks}
+    cfg = DeadlineSettings.get()
+    limits = {
+        KaStatus.ZIRKEL_REVIEW.value: cfg.frist_pruefung_tage,
+        KaStatus.BOARD_DECISION.value: cfg.frist_vorstand_tage,
+        KaStatus.COUNCIL.value: cfg.frist_ratsbeschluss_tage,
+    }
+    today = timezone.localdate()
+    entries = {task.pk: _task_entry(task, limits, today) for task in tasks}
     mails = []
     for task_ids, user_ids in people_of.items():
         digest = hashlib.sha256(f"{task_ids}|{sorted(user_ids)}".encode()).hexdigest()[:24]

@@ -1,8 +1,9 @@
 """The lifecycle's signals, sent as the lifecycle sends them: inside a transaction, with a real AuditEvent."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import transaction
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -11,6 +12,7 @@ from governance.models import AuditEvent, KaStatus
 from notifications import outbox
 from notifications.emails import build_message
 from notifications.models import OutboxMessage
+from notifications.rules import BERLIN
 from workflow.models import Vertretung
 from workflow.signals import ka_transitioned, tasks_created
 
@@ -95,8 +97,8 @@ def _tasks(people, owners: list, count: int) -> list[Task]:
 def test_a_tranche_creating_many_tasks_sends_one_mail_listing_them(people) -> None:
     clerk = make_user("ratsbuero")
     tasks = _tasks(people, [clerk], 25)
-    with transaction.atomic():
-        tasks_created.send(sender=None, tasks=tasks, reason="Ratsbeschluss erfassen")
+    with time_machine.travel(datetime(2027, 3, 1, 10, tzinfo=BERLIN), tick=False), transaction.atomic():
+        tasks_created.send(sender=None, tasks=tasks, reason="council_record")
     row = OutboxMessage.objects.get()
     assert row.to_users == [clerk.pk]
     assert [entry["id"] for entry in row.context["aufgaben"]] == [t.pk for t in tasks]
@@ -106,7 +108,10 @@ def test_a_tranche_creating_many_tasks_sends_one_mail_listing_them(people) -> No
     outbox.deliver(row.pk, builder=build_message)
     from django.core import mail
 
-    assert mail.outbox[0].subject == "Neue Aufgaben im Posteingang: 25 Aufgaben – Ratsbeschluss erfassen"
+    # the council record is due 7 days later (DeadlineSettings.frist_ratsbeschluss_tage)
+    assert mail.outbox[0].subject == (
+        "Neue Aufgaben im Posteingang: 25 Aufgaben – Ratsbeschluss erfassen (bis 08.03.2027)"
+    )
 
 
 def test_tasks_for_different_people_go_to_each_of_them(people) -> None:
