@@ -137,14 +137,15 @@ def kernaktivitaet_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def ka_actions_for(request: HttpRequest, ka: Kernaktivitaet) -> str:
-    """The workflow app's block of actions on this KA for this user, or "" while it offers none.
+    """The workflow app's block of actions this user may take on this KA now, or "" while it offers none.
 
-    The workflow app may provide ``workflow.views.ka_actions(request, ka) -> str`` (safe HTML)."""
+    Contract: ``workflow.views.ka_actions_html(request, ka) -> str`` returns safe HTML (e.g. from
+    ``render_to_string``); the KA page shows it under „Ihre nächsten Schritte“."""
     try:
         from workflow import views as workflow_views
     except ImportError:
         return ""
-    provider = getattr(workflow_views, "ka_actions", None)
+    provider = getattr(workflow_views, "ka_actions_html", None)
     return provider(request, ka) if provider is not None else ""
 
 

@@ -286,3 +286,22 @@ def test_overview_search_with_only_punctuation_finds_nothing_and_does_not_fail(
 ) -> None:
     response = client.get(OVERVIEW, {"q": "&|!:*"})
     assert response.status_code == 200 and ka_codes(response) == []
+
+
+def test_ka_page_shows_the_actions_the_workflow_app_offers(
+    client: Client, strategy: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.utils.html import format_html
+
+    from workflow import views as workflow_views
+
+    def ka_actions_html(request: Any, ka: Kernaktivitaet) -> str:
+        return format_html('<a class="kern-btn" href="/x/{}">Sachstand berichten</a>', ka.code)
+
+    monkeypatch.setattr(workflow_views, "ka_actions_html", ka_actions_html, raising=False)
+    page = client.get(ka_url("TAL-05")).content.decode()
+    assert 'id="actions-heading"' in page and '<a class="kern-btn" href="/x/TAL-05">' in page
+
+
+def test_ka_page_without_actions_has_no_actions_section(client: Client, strategy: None) -> None:
+    assert 'id="actions-heading"' not in client.get(ka_url("TAL-05")).content.decode()
