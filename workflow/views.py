@@ -44,6 +44,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "workflow/inbox.html",
         {
             "lists": lists,
+            "may_create": bool(rights.decide(request.user, Action.CREATE, None)),
             # Due reports are tasks of the project group too; reviews wait for the Zirkel or the Kompetenz.
             "reports_owed": list(report_selectors.statusbericht_owed_by_list(user=request.user)),
             "reports_to_review": list(report_selectors.statusbericht_to_review_list(user=request.user)),

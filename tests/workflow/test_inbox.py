@@ -280,3 +280,8 @@ def test_every_role_may_view_the_decision_processes(people):
             content_type__app_label="workflow", codename="view_kaprocess"
         )
         assert perms.exists(), role
+
+
+def test_inbox_offers_a_new_proposal_only_to_those_who_may_create_one(people):
+    assert "/vorschlaege/neu/" in client_for(people.pg_other).get("/aufgaben/").content.decode()
+    assert "/vorschlaege/neu/" not in client_for(people.vorstand).get("/aufgaben/").content.decode()
