@@ -61,6 +61,17 @@ class KaFilterForm(forms.Form):
                 widget.attrs["type"] = "search"
                 widget.input_type = "search"
 
+    def mark_errors(self) -> None:
+        """Link each invalid field to its message (aria-describedby) and flag it (aria-invalid)."""
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["aria-describedby"] = f"{self[name].id_for_label}-error"
+                widget.attrs["class"] = (
+                    f"{widget.attrs.get('class', '')} {widget.attrs.get('class', '')}--error"
+                )
+
     def to_filter(self) -> KaFilter:
         """The valid part of the filters (an invalid field counts as not set)."""
         data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}

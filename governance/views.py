@@ -79,8 +79,8 @@ def _sort_links(request: HttpRequest, current: str, descending: bool) -> dict[st
 
 def kernaktivitaet_overview(request: HttpRequest) -> HttpResponse:
     form = KaFilterForm(request.GET or None)
-    if form.is_bound:
-        form.is_valid()
+    if form.is_bound and not form.is_valid():
+        form.mark_errors()
     filters = form.to_filter()
     queryset = kernaktivitaet_list(filters=filters, today=timezone.localdate())
     page = Paginator(queryset, KA_PAGE_SIZE).get_page(request.GET.get("page"))

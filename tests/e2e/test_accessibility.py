@@ -33,6 +33,7 @@ def test_page_without_data_is_accessible(page: Any, path: str) -> None:
         "/kernaktivitaeten/?kompetenz=2&status=running&sort=-titel",
         "/kernaktivitaeten/?q=Markthalle",
         "/kernaktivitaeten/?overdue=on",
+        "/kernaktivitaeten/?status=nonsense&kompetenz=999",
         "/kernaktivitaeten/GRO-03/",
         "/kernaktivitaeten/GRO-02/",
         "/kernaktivitaeten/TAL-05/",

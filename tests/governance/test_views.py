@@ -305,3 +305,9 @@ def test_ka_page_shows_the_actions_the_workflow_app_offers(
 
 def test_ka_page_without_actions_has_no_actions_section(client: Client, strategy: None) -> None:
     assert 'id="actions-heading"' not in client.get(ka_url("TAL-05")).content.decode()
+
+
+def test_overview_links_an_invalid_filter_to_its_message(client: Client, strategy: None) -> None:
+    page = client.get(OVERVIEW, {"status": "nonsense"}).content.decode()
+    assert 'aria-describedby="id_status-error"' in page and 'aria-invalid="true"' in page
+    assert '<p class="kern-error" id="id_status-error">' in page
