@@ -13,7 +13,14 @@ from typing import Any
 from django.db.models import Max
 from django.utils import timezone
 
-from governance.models import AuditEvent, KaStatus, Kernaktivitaet, Statusbericht, StatusberichtState
+from governance.models import (
+    AuditEvent,
+    KaStatus,
+    Kernaktivitaet,
+    Resolution,
+    Statusbericht,
+    StatusberichtState,
+)
 from governance.report_selectors import statusbericht_overdue_by_deadline_list
 from workflow.rights import Role
 
@@ -91,7 +98,19 @@ def _report_reminder(row: OutboxMessage, today: date) -> Prepared | None:
     )
 
 
-def decision_deadline(ka_status: str, entered: date, cfg: DeadlineSettings) -> date:
+def council_session(ka: Kernaktivitaet) -> date | None:
+    """The session a council decision was last deferred to, if any."""
+    return Resolution.objects.filter(kernaktivitaet=ka, deferred_to__isnull=False).aggregate(
+        session=Max("deferred_to")
+    )["session"]
+
+
+def decision_deadline(
+    ka_status: str, entered: date, cfg: DeadlineSettings, session: date | None = None
+) -> date:
+    """Entry into the state plus its time limit; the council record counts from a later deferred session."""
+    if ka_status == KaStatus.COUNCIL and session and session > entered:
+        entered = session
     days = {
         KaStatus.ZIRKEL_REVIEW: cfg.frist_pruefung_tage,
         KaStatus.BOARD_DECISION: cfg.frist_vorstand_tage,
@@ -111,7 +130,12 @@ def _decision_reminder(row: OutboxMessage, today: date) -> Prepared | None:
     if latest != ctx["event"]:
         return None
     event = AuditEvent.objects.get(pk=latest)
-    frist = decision_deadline(ka.status, timezone.localtime(event.created_at).date(), DeadlineSettings.get())
+    frist = decision_deadline(
+        ka.status,
+        timezone.localtime(event.created_at).date(),
+        DeadlineSettings.get(),
+        council_session(ka) if ka.status == KaStatus.COUNCIL else None,
+    )
     return Prepared(
         to_ids=_audience_ids(rule.an, ka),
         cc_ids=_cc_ids(rule, ka),
@@ -141,7 +165,8 @@ def decisions_overdue(today: date) -> list[dict[str, Any]]:
         entry = entered.get(ka.pk)
         if entry is None:
             continue
-        frist = decision_deadline(ka.status, timezone.localtime(entry.created_at).date(), cfg)
+        session = council_session(ka) if ka.status == KaStatus.COUNCIL else None
+        frist = decision_deadline(ka.status, timezone.localtime(entry.created_at).date(), cfg, session)
         if frist < today:
             rows.append({"ka": ka, "status_label": ka.get_status_display(), "frist": frist})
     return rows

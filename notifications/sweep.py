@@ -11,7 +11,14 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from governance.models import AuditEvent, KaStatus, Kernaktivitaet, Statusbericht, StatusberichtState
+from governance.models import (
+    AuditEvent,
+    KaStatus,
+    Kernaktivitaet,
+    Resolution,
+    Statusbericht,
+    StatusberichtState,
+)
 from governance.reporting import statusberichte_schedule
 
 from .models import DeadlineSettings, OutboxMessage, ReminderRule, RuleKind
@@ -40,13 +47,15 @@ def _sql_dialect() -> dict[str, str]:
             "json": "jsonb_build_object",
             "empty": "'[]'::jsonb",
             "diff_date": "(CAST(%s AS date) - {col})",
-            "diff_ts": "(CAST(%s AS date) - CAST(({col} AT TIME ZONE 'Europe/Berlin') AS date))",
+            "diff_ts": "(CAST(%s AS date) - GREATEST(CAST(({col} AT TIME ZONE 'Europe/Berlin') AS date), "
+            "COALESCE({session}, DATE '1900-01-01')))",
         }
     return {
         "json": "json_object",
         "empty": "'[]'",
         "diff_date": "CAST(julianday(%s) - julianday({col}) AS INTEGER)",
-        "diff_ts": "CAST(julianday(%s) - julianday(date({col})) AS INTEGER)",
+        "diff_ts": "CAST(julianday(%s) - julianday(MAX(date({col}), COALESCE({session}, '1900-01-01'))) "
+        "AS INTEGER)",
     }
 
 
@@ -104,7 +113,10 @@ def insert_report_reminders(today: date, windows: list[RuleWindow]) -> int:
 
 
 def insert_decision_reminders(today: date, windows: list[RuleWindow], cfg: DeadlineSettings) -> int:
-    """One outbox row per (KA waiting for a decision past its time limit, rule window, occurrence)."""
+    """One outbox row per (KA waiting for a decision past its time limit, rule window, occurrence).
+
+    The time limit runs from the day the KA entered its state; for the council record from the later of
+    that day and the session it was deferred to."""
     if not windows:
         return 0
     d = _sql_dialect()
@@ -117,8 +129,9 @@ def insert_decision_reminders(today: date, windows: list[RuleWindow], cfg: Deadl
     for status, days in limits:
         params += [str(status), days]
     lim_rows = ", ".join(["(CAST(%s AS varchar(20)), CAST(%s AS integer))"] * len(limits))
-    diff = d["diff_ts"].format(col="ae.created_at")
+    diff = d["diff_ts"].format(col="ae.created_at", session="sessions.session")
     ka_table, ae_table = Kernaktivitaet._meta.db_table, AuditEvent._meta.db_table
+    res_table = Resolution._meta.db_table
     sql = f"""
         WITH {cte},
         lim(status, days) AS (VALUES {lim_rows}),
@@ -132,6 +145,10 @@ def insert_decision_reminders(today: date, windows: list[RuleWindow], cfg: Deadl
             SELECT entered.ka_id, entered.status, entered.event_id, {diff} - lim.days AS diff
             FROM entered JOIN {ae_table} ae ON ae.id = entered.event_id
             JOIN lim ON lim.status = entered.status
+            LEFT JOIN (
+                SELECT kernaktivitaet_id, MAX(deferred_to) AS session FROM {res_table}
+                WHERE deferred_to IS NOT NULL GROUP BY kernaktivitaet_id
+            ) sessions ON sessions.kernaktivitaet_id = entered.ka_id AND entered.status = %s
         ),
         hits AS (
             SELECT waiting.ka_id, waiting.status, waiting.event_id, w.rule_id, w.rule_key, w.category,
@@ -149,7 +166,7 @@ def insert_decision_reminders(today: date, windows: list[RuleWindow], cfg: Deadl
         ON CONFLICT (key) DO NOTHING
     """
     params += [str(s) for s, _days in limits]
-    params.append(today)
+    params += [today, str(KaStatus.COUNCIL)]
     return _execute(sql, params)
 
 

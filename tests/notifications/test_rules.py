@@ -3,11 +3,21 @@ from datetime import date
 import pytest
 import time_machine
 
-from notifications.models import OutboxMessage, ReminderRule
+from governance.models import (
+    AuditEvent,
+    Consultation,
+    Gremium,
+    KaStatus,
+    Meeting,
+    Paper,
+    Resolution,
+    ResolutionResult,
+)
+from notifications.models import DeadlineSettings, OutboxMessage, ReminderRule
 from notifications.rules import is_working_day, next_working_day
 from notifications.sweep import reminders_insert
 
-from .conftest import morning, report
+from .conftest import make_ka, morning, report
 from .helpers import report_rule_days, sweep_days
 
 
@@ -80,11 +90,8 @@ def test_weekly_digest_is_written_once_per_week_on_the_first_working_day(people)
 
 @pytest.mark.parametrize("offset", [21, 14])
 def test_decision_time_limits_come_from_the_settings(people, offset) -> None:
-    from governance.models import AuditEvent, KaStatus
-    from notifications.models import DeadlineSettings
 
     DeadlineSettings.objects.filter(pk=1).update(frist_pruefung_tage=offset)
-    from .conftest import make_ka
 
     ka = make_ka(people.kompetenz, members=(people.pg,), status=KaStatus.ZIRKEL_REVIEW)
     with time_machine.travel(morning(date(2027, 3, 1), 9), tick=False):  # Monday
@@ -99,3 +106,28 @@ def test_decision_time_limits_come_from_the_settings(people, offset) -> None:
     # deadline = 1 March + offset; the first reminder the (working) day after it
     expected_first = next_working_day(date(2027, 3, 1 + offset + 1))
     assert fired[0] == expected_first
+
+
+def test_council_record_time_limit_counts_from_the_deferred_session(people) -> None:
+    ka = make_ka(people.kompetenz, members=(people.pg,), status=KaStatus.COUNCIL)
+    with time_machine.travel(morning(date(2027, 3, 1), 9), tick=False):
+        AuditEvent.objects.create(
+            kernaktivitaet=ka, action="defer", from_status=KaStatus.COUNCIL, to_status=KaStatus.COUNCIL
+        )
+    rat = Gremium.objects.create(name="Rat der Stadt", art=Gremium.Art.RAT)
+    meeting = Meeting.objects.create(
+        name="Ratssitzung", start=morning(date(2027, 2, 25), 15), organization=rat
+    )
+    paper = Paper.objects.create(reference="20270001", name="Tranche", date=date(2027, 2, 1))
+    consultation = Consultation.objects.create(paper=paper, meeting=meeting, organization=rat)
+    Resolution.objects.create(
+        consultation=consultation,
+        kernaktivitaet=ka,
+        result=ResolutionResult.DEFERRED,
+        deferred_to=date(2027, 3, 20),
+        recorded_by=people.zirkel,
+    )
+    written = sweep_days(date(2027, 3, 1), date(2027, 4, 2))
+    fired = sorted(day for key, day in written.items() if key.startswith(f"entscheidung:{ka.pk}:"))
+    # session 20.03. + 7 days = 27.03.; the day after is a Sunday, then Easter Monday: Tuesday 30.03.
+    assert fired == [date(2027, 3, 30)]
