@@ -1,7 +1,7 @@
 """German forms of the decision process; errors are linked to their fields for screen readers."""
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -22,7 +22,7 @@ class AccessibleFormMixin:
         self.link_errors()
 
     def link_errors(self) -> None:
-        for name, bound in self._bound_items():  # type: ignore[attr-defined]
+        for name, bound in self._bound_items():
             attrs = bound.field.widget.attrs
             described = []
             if bound.help_text:
@@ -39,6 +39,14 @@ class AccessibleFormMixin:
 
     def _bound_items(self) -> Any:
         return ((name, self[name]) for name in self.fields)  # type: ignore[attr-defined,index]
+
+
+def _choice(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+def _model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])
 
 
 def _textarea(rows: int = 4) -> forms.Textarea:
@@ -66,11 +74,11 @@ class ProposalForm(AccessibleFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         kompetenz = kompetenz or (self.instance.kompetenz if self.instance.pk else None)
         if kompetenz is not None:
-            self.fields["schwerpunkt"].queryset = Schwerpunkt.objects.filter(kompetenz=kompetenz)
+            _model_choice(self, "schwerpunkt").queryset = Schwerpunkt.objects.filter(kompetenz=kompetenz)
         self.link_errors()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("geplanter_start"), data.get("geplantes_ende")
         if start and end and end < start:
             self.add_error(
@@ -110,7 +118,7 @@ class DecisionForm(AccessibleFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         actions = NODE_ACTIONS[node]
         self.node = node
-        self.fields["action"].choices = [(a.value, a.label) for a in actions]
+        _choice(self, "action").choices = [(a.value, a.label) for a in actions]
         if len(actions) == 1:
             self.fields["action"].initial = actions[0].value
         if node == "zirkel_review":
@@ -120,7 +128,7 @@ class DecisionForm(AccessibleFormMixin, forms.Form):
                 "den Grund für die Projektgruppe."
             )
         if node == "board_stop_merge":
-            self.fields["merge_target"].queryset = (
+            _model_choice(self, "merge_target").queryset = (
                 Kernaktivitaet.objects.filter(status__in=[KaStatus.RUNNING, KaStatus.DONE])
                 .exclude(pk=kernaktivitaet.pk)
                 .order_by("code")
@@ -131,7 +139,7 @@ class DecisionForm(AccessibleFormMixin, forms.Form):
         self.link_errors()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         action = data.get("action")
         if not action:
             return data
@@ -166,8 +174,8 @@ class RequestForm(AccessibleFormMixin, forms.Form):
 
     def __init__(self, *args: Any, kernaktivitaet: Kernaktivitaet, kinds: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(value, label) for value, label in self.KINDS if value in kinds]
-        self.fields["merge_target"].queryset = (
+        _choice(self, "kind").choices = [(value, label) for value, label in self.KINDS if value in kinds]
+        _model_choice(self, "merge_target").queryset = (
             Kernaktivitaet.objects.filter(status__in=[KaStatus.RUNNING, KaStatus.DONE])
             .exclude(pk=kernaktivitaet.pk)
             .order_by("code")
@@ -175,7 +183,7 @@ class RequestForm(AccessibleFormMixin, forms.Form):
         self.link_errors()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         kind = data.get("kind")
         if kind in (Action.PROPOSE_STOP, Action.PROPOSE_MERGE) and not data.get("reason", "").strip():
             self.add_error("reason", _("Bitte begründen Sie den Vorschlag."))
@@ -258,7 +266,7 @@ class CouncilForm(AccessibleFormMixin, forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         chosen = 0
         for _entry, prefix in self.rows:
             result = data.get(f"{prefix}_result")

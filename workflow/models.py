@@ -61,7 +61,9 @@ class KaProcess(Process):
     kernaktivitaet = models.ForeignKey(
         "governance.Kernaktivitaet",
         models.PROTECT,
-        related_name="processes",
+        # No reverse accessor: viewflow's untyped process manager would leave it unresolvable for mypy;
+        # query KaProcess.objects.filter(kernaktivitaet=…) instead.
+        related_name="+",
         verbose_name=_("Kernaktivität"),
     )
     kind = models.CharField(_("Art"), max_length=20, choices=ProcessKind.choices)
