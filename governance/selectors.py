@@ -20,6 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -90,8 +91,12 @@ def _status_position() -> Case:
 
 
 def statusbericht_overdue_q(today: date, prefix: str = "") -> Q:
-    """Reports still owed (due or returned) whose due date has passed."""
-    return Q(**{f"{prefix}state__in": OVERDUE_REPORT_STATES, f"{prefix}faellig_am__lt": today})
+    """Reports still owed (due or returned) whose deadline has passed: the due date, or after a return the
+    new date (as in governance.report_selectors and the reminders)."""
+    return Q(**{f"{prefix}state__in": OVERDUE_REPORT_STATES}) & (
+        Q(**{f"{prefix}nachreichen_bis__lt": today})
+        | Q(**{f"{prefix}nachreichen_bis__isnull": True, f"{prefix}faellig_am__lt": today})
+    )
 
 
 @dataclass(frozen=True)
@@ -261,11 +266,12 @@ def kernaktivitaet_lifecycle_steps(ka: Kernaktivitaet) -> list[LifecycleStep]:
 
 
 def statusbericht_overdue_list(*, today: date) -> QuerySet[Statusbericht]:
-    """Reports owed and past their due date, the oldest first."""
+    """Reports owed and past their deadline, the longest overdue first."""
     return (
         Statusbericht.objects.filter(statusbericht_overdue_q(today))
         .select_related("kernaktivitaet__kompetenz")
-        .order_by("faellig_am", "kernaktivitaet__code")
+        .annotate(frist_effektiv=Coalesce("nachreichen_bis", "faellig_am"))
+        .order_by("frist_effektiv", "kernaktivitaet__code")
     )
 
 

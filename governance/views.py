@@ -157,7 +157,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     themen, thema_rows = querschnittsthema_counts_per_kompetenz()
     overdue = list(statusbericht_overdue_list(today=today)[: OVERDUE_LIST_LIMIT + 1])
     for bericht in overdue:
-        bericht.days_overdue = (today - bericht.faellig_am).days  # type: ignore[attr-defined]
+        bericht.days_overdue = (today - bericht.frist).days  # type: ignore[attr-defined]
     return render(
         request,
         "governance/dashboard.html",

@@ -124,3 +124,21 @@ def test_list_sorts_by_lifecycle_order_not_by_the_stored_value(kompetenz: Kompet
         ka.code for ka in kernaktivitaet_list(filters=KaFilter(sort="status"), today=timezone.localdate())
     ]
     assert codes == ["S2", "S3", "S1"]
+
+
+def test_a_returned_report_with_a_new_date_ahead_is_not_overdue(kompetenz: Kompetenz) -> None:
+    ka = make_ka(kompetenz, "R1")
+    today = timezone.localdate()
+    Statusbericht.objects.create(
+        kernaktivitaet=ka,
+        faellig_am=today - timedelta(days=30),
+        state=StatusberichtState.RETURNED,
+        nachreichen_bis=today + timedelta(days=5),
+    )
+    late = Statusbericht.objects.create(
+        kernaktivitaet=ka,
+        faellig_am=today - timedelta(days=60),
+        state=StatusberichtState.RETURNED,
+        nachreichen_bis=today - timedelta(days=1),
+    )
+    assert list(statusbericht_overdue_list(today=today)) == [late]
