@@ -311,3 +311,16 @@ def test_overview_links_an_invalid_filter_to_its_message(client: Client, strateg
     page = client.get(OVERVIEW, {"status": "nonsense"}).content.decode()
     assert 'aria-describedby="id_status-error"' in page and 'aria-invalid="true"' in page
     assert '<p class="kern-error" id="id_status-error">' in page
+
+
+def test_ka_page_publishes_report_content_only_once_accepted(client: Client, strategy: None) -> None:
+    ka = Kernaktivitaet.objects.get(code="TAL-05")
+    Statusbericht.objects.create(
+        kernaktivitaet=ka,
+        faellig_am=date(2025, 6, 30),
+        state=StatusberichtState.SUBMITTED,
+        text_oeffentlich="Entwurf des Sachstands.",
+    )
+    page = client.get(ka_url("TAL-05")).content.decode()
+    assert "Entwurf des Sachstands." not in page
+    assert "Der Inhalt wird veröffentlicht, sobald der Bericht angenommen ist." in page
