@@ -17,4 +17,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("governance.urls")),
     path("", include("workflow.urls")),
+    path("", include("notifications.urls")),
 ]

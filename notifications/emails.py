@@ -8,7 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from . import audiences
+from . import audiences, links
 from .messages import PREPARERS
 from .models import DeadlineSettings, OutboxMessage
 from .rules import local_today
@@ -30,7 +30,13 @@ def build_message(row: OutboxMessage) -> EmailMultiAlternatives | None:
     to, cc = audiences.resolve(prepared.to_ids, prepared.cc_ids, row.category, today)
     if not to:
         return None
-    context = {**prepared.context, "site_url": settings.SITE_URL, "heute": today}
+    context = {
+        **prepared.context,
+        "site_url": settings.SITE_URL,
+        "heute": today,
+        "einstellungen_link": links.preferences_url(),
+        "abbestellbar": row.category in audiences.OPTIONAL_CATEGORIES,
+    }
     with translation.override(settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"notifications/{row.template}_subject.txt", context).split())
         context["subject"] = subject

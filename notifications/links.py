@@ -43,5 +43,9 @@ def task_url(task_id: int) -> str:
     return _first([("workflow:task", [task_id]), ("workflow:inbox", [])])
 
 
+def preferences_url() -> str:
+    return _first([("notifications:preferences", [])])
+
+
 def inbox_url() -> str:
     return _first([("workflow:inbox", []), ("workflow:index", [])])

@@ -86,6 +86,7 @@ def test_early_reminders_can_be_opted_out_of(people) -> None:
     _bericht, row = write_reminder(people, date(2027, 3, 3), "bericht-vorab-14")
     deliver_on(date(2027, 3, 3), row.pk)
     assert mail.outbox[0].to == ["projekt2@bochum.example"]
+    assert "/mail-einstellungen/" in mail.outbox[0].body
 
 
 def test_overdue_notices_cannot_be_opted_out_of(people) -> None:

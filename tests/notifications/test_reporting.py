@@ -185,3 +185,47 @@ def test_reports_of_a_merged_ka_stay_readable_from_the_target(people) -> None:
     Kernaktivitaet.objects.filter(pk=source.pk).update(status=KaStatus.MERGED, ueberfuehrt_in=people.ka)
     own = report(people.ka, date(2027, 3, 17))
     assert list(statusbericht_list_for_ka(ka=people.ka)) == [own, old]
+
+
+def _deliver_all() -> None:
+    from notifications import outbox
+    from notifications.emails import build_message
+
+    for pk in OutboxMessage.objects.filter(state="pending").order_by("pk").values_list("pk", flat=True):
+        outbox.deliver(pk, builder=build_message)
+
+
+def test_reviewers_are_told_of_a_submitted_report(people) -> None:
+    from django.core import mail
+
+    statusbericht_submit(actor=people.pg, bericht=report(people.ka, date(2027, 3, 17)), data=GOOD)
+    _deliver_all()
+    (sent,) = mail.outbox
+    assert (sent.to, sent.cc) == (["kompetenz@bochum.example"], ["zirkel@bochum.example"])
+    assert sent.subject == f"Sachstandsbericht {people.ka.code} eingereicht: bitte annehmen oder zurückgeben"
+
+
+def test_project_group_is_told_the_report_came_back_and_until_when(people) -> None:
+    from django.core import mail
+
+    bericht = report(people.ka, date(2027, 3, 17))
+    statusbericht_submit(actor=people.pg, bericht=bericht, data=GOOD)
+    with time_machine.travel(morning(date(2027, 3, 22), 10), tick=False):
+        statusbericht_return(actor=people.zirkel, bericht=bericht, reason="Budgetangaben fehlen")
+        _deliver_all()
+    returned = mail.outbox[-1]
+    assert returned.subject == (
+        f"Sachstandsbericht {people.ka.code} zurückgegeben: bitte überarbeiten bis 05.04.2027"
+    )
+    assert "Budgetangaben fehlen" in returned.body
+    assert sorted(returned.to) == ["projekt2@bochum.example", "projekt@bochum.example"]
+
+
+def test_project_group_is_told_the_report_was_accepted(people) -> None:
+    from django.core import mail
+
+    bericht = report(people.ka, date(2027, 3, 17))
+    statusbericht_submit(actor=people.pg, bericht=bericht, data=GOOD)
+    statusbericht_accept(actor=people.kv, bericht=bericht)
+    _deliver_all()
+    assert mail.outbox[-1].subject == f"Sachstandsbericht {people.ka.code} angenommen"

@@ -1,0 +1,29 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .forms import PreferenceForm
+from .models import NotificationPreference
+from .services import preference_update
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    """The person's choice of optional mails."""
+    current = NotificationPreference.objects.filter(user=request.user).first() or NotificationPreference(
+        user=request.user  # type: ignore[misc]
+    )
+    form = PreferenceForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        preference_update(
+            actor=request.user,
+            vorab_erinnerungen=form.cleaned_data["vorab_erinnerungen"],
+            wochenuebersicht=form.cleaned_data["wochenuebersicht"],
+        )
+        messages.success(request, _("Ihre Mail-Einstellungen sind gespeichert."))
+        return redirect("notifications:preferences")
+    return render(request, "notifications/einstellungen.html", {"form": form})
