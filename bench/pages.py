@@ -193,11 +193,11 @@ def seed(total_ka: int, rows: int) -> dict[str, int]:
     events_wanted = rows - rows // 2 - AuditEvent.objects.count()
     if events_wanted > 0 and generated:
         path = [KaStatus.PROPOSED, KaStatus.ZIRKEL_REVIEW, KaStatus.BOARD_DECISION, KaStatus.COUNCIL]
-        objs = []
-        while len(objs) < events_wanted:
+        events: list[AuditEvent] = []
+        while len(events) < events_wanted:
             pk = rng.choice(generated)
             step = rng.randrange(len(path))
-            objs.append(
+            events.append(
                 AuditEvent(
                     kernaktivitaet_id=pk,
                     action="transition",
@@ -207,7 +207,7 @@ def seed(total_ka: int, rows: int) -> dict[str, int]:
                     created_at=timezone.now() - timedelta(days=rng.randint(0, 2000)),
                 )
             )
-        AuditEvent.objects.bulk_create(objs, batch_size=5_000)
+        AuditEvent.objects.bulk_create(events, batch_size=5_000)
     return {
         "ka": Kernaktivitaet.objects.count(),
         "statusberichte": Statusbericht.objects.count(),

@@ -1,6 +1,6 @@
 """Forms of the governance pages (reading only: the filters of the KA overview)."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +10,7 @@ from .selectors import DEFAULT_KA_SORT, KA_SORT_FIELDS, KaFilter
 
 
 class SchwerpunktChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Schwerpunkt) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Schwerpunkt) -> str:
         return f"{obj.kompetenz.code} {obj.position}: {obj.name}"
 
 
@@ -45,8 +45,8 @@ class KaFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("alle")), *KaStatus.choices]
-        self.fields["sort"].choices = [
+        cast(forms.ChoiceField, self.fields["status"]).choices = [("", _("alle")), *KaStatus.choices]
+        cast(forms.ChoiceField, self.fields["sort"]).choices = [
             (f"{prefix}{key}", key) for key in KA_SORT_FIELDS for prefix in ("", "-")
         ]
         for name, field in self.fields.items():

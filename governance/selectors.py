@@ -143,7 +143,7 @@ def kernaktivitaet_list(*, filters: KaFilter, today: date) -> QuerySet[Kernaktiv
     overdue_reports = Statusbericht.objects.filter(
         statusbericht_overdue_q(today), kernaktivitaet=OuterRef("pk")
     )
-    queryset = (
+    queryset: QuerySet[Kernaktivitaet] = (
         Kernaktivitaet.objects.select_related("kompetenz", "schwerpunkt", "tranche")
         .prefetch_related("querschnittsthemen")
         .annotate(has_overdue_report=Exists(overdue_reports), status_position=_status_position())
@@ -163,7 +163,7 @@ def kernaktivitaet_list(*, filters: KaFilter, today: date) -> QuerySet[Kernaktiv
     if filters.tranche is not None:
         queryset = queryset.filter(tranche=filters.tranche)
     if filters.overdue:
-        queryset = queryset.filter(has_overdue_report=True)
+        queryset = queryset.filter(Exists(overdue_reports))
     if filters.search:
         queryset = _ka_search(queryset, filters.search)
     fields = KA_SORT_FIELDS.get(filters.sort, KA_SORT_FIELDS[DEFAULT_KA_SORT])
@@ -361,7 +361,7 @@ def tranche_burnup() -> list[BurnupPoint]:
     """Cumulative KA decided, running and done per tranche against the plan (two queries).
 
     KA without a recorded tranche come first: they were decided before tranches were recorded here."""
-    counts = {
+    counts: dict[tuple[int | None, str], int] = {
         (row["tranche_id"], row["status"]): row["n"]
         for row in Kernaktivitaet.objects.order_by().values("tranche_id", "status").annotate(n=Count("pk"))
     }
@@ -374,7 +374,7 @@ def tranche_burnup() -> list[BurnupPoint]:
     for label, tranche_id, tranche_planned in buckets:
 
         def count(statuses: tuple[KaStatus, ...], tranche_id: int | None = tranche_id) -> int:
-            return sum(counts.get((tranche_id, status), 0) for status in statuses)
+            return sum(counts.get((tranche_id, status.value), 0) for status in statuses)
 
         planned += tranche_planned
         decided += count(KA_DECIDED_STATUSES)

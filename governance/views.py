@@ -44,7 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "kompetenzen": kompetenzen,
             "totals": totals,
-            "ka_total": sum(k.ka_total for k in kompetenzen),
+            "ka_total": sum(getattr(k, "ka_total", 0) for k in kompetenzen),
             "meilensteine": Meilenstein.objects.all(),
         },
     )

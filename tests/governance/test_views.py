@@ -58,7 +58,7 @@ def test_overview_second_page_continues_the_list(client: Client, strategy: None)
 
 def test_overview_filters_by_kompetenz_and_status(client: Client, strategy: None) -> None:
     kompetenz = Kompetenz.objects.get(code="GRO")
-    response = client.get(OVERVIEW, {"kompetenz": kompetenz.pk, "status": "running"})
+    response = client.get(OVERVIEW, {"kompetenz": str(kompetenz.pk), "status": "running"})
     expected = set(
         Kernaktivitaet.objects.filter(kompetenz=kompetenz, status="running").values_list("code", flat=True)
     )
