@@ -9,15 +9,19 @@ Node names are stored in the database (``viewflow_task.flow_task``): renaming a 
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.base import Edge
 from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.status import STATUS
 
 from governance.models import KaStatus
 
+from . import lifecycle
+from .lifecycle import InvalidInput
 from .models import KaProcess, ProcessKind
 from .rights import Action
 from .signals import tasks_created
@@ -43,6 +47,12 @@ class DecisionView(flow.View):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._routes: list[tuple[Any, tuple[str, ...]]] = []
+        self.actions: tuple[Action, ...] = ()
+
+    def Actions(self, *actions: Action) -> "DecisionView":
+        """What a person may choose on this task; the first one names the right the task asks for."""
+        self.actions = actions
+        return self
 
     def Route(self, node: Any, *statuses: str) -> "DecisionView":
         """Go to ``node`` when the KA is in one of ``statuses`` (none: in any other status)."""
@@ -56,6 +66,51 @@ class DecisionView(flow.View):
     def _outgoing(self) -> Any:
         for node, statuses in self._routes:
             yield Edge(src=self, dst=node, edge_class="cond_true" if statuses else "default")
+
+    def decide(
+        self,
+        activation: Any,
+        *,
+        actor: Any,
+        principal: Any,
+        action: Action,
+        reason: str = "",
+        resolution: Any = None,
+        merge_target: Any = None,
+        task_data: dict[str, Any] | None = None,
+    ) -> lifecycle.Applied:
+        """Execute the task with ``action``: the lifecycle moves the KA, then the task completes and its
+        route opens the next task. The caller holds the process lock and has checked the task is open."""
+        task = activation.task
+        if action not in self.actions:
+            raise InvalidInput(_("Dieser Schritt passt nicht zu dieser Aufgabe."), field="action")
+        if task.status == STATUS.NEW:
+            # Claimed and executed in one go: the row is written once, when the task completes.
+            task.owner = principal
+            task.assigned = timezone.now()
+            task.status = STATUS.ASSIGNED
+        applied = lifecycle.apply(
+            actor=actor,
+            action=action,
+            kernaktivitaet=activation.process.kernaktivitaet,
+            on_behalf_of=principal,
+            reason=reason,
+            result=resolution.result if resolution is not None else None,
+            resolution=resolution,
+            merge_target=merge_target,
+            data={"task": task.pk},
+        )
+        # The route reads the new status from the process's KA.
+        activation.process.kernaktivitaet = applied.kernaktivitaet
+        task.data = {
+            **(task_data or {}),
+            "action": action.value,
+            "audit_event": applied.event.pk,
+            "executed_by": actor.pk,
+        }
+        activation.start(None)
+        activation.execute()
+        return applied
 
     def route(self, activation: Any) -> Any:
         status = activation.process.kernaktivitaet.status
@@ -86,6 +141,7 @@ class KaDecisionFlow(flow.Flow):
     start_proposal = flow.StartHandle(this.start_process).Next(this.zirkel_review)
     zirkel_review = (
         DecisionView(None)
+        .Actions(Action.ZIRKEL_FORWARD, Action.ZIRKEL_RETURN)
         .Annotation(title=_("Vorschlag prüfen"))
         .Permission("governance.review_proposal")
         .onCreate(this.announce)
@@ -94,6 +150,7 @@ class KaDecisionFlow(flow.Flow):
     )
     rework = (
         DecisionView(None)
+        .Actions(Action.SUBMIT)
         .Annotation(title=_("Vorschlag überarbeiten und erneut einreichen"))
         .Permission("governance.edit_proposal", obj=_kernaktivitaet)
         .onCreate(this.announce)
@@ -101,6 +158,7 @@ class KaDecisionFlow(flow.Flow):
     )
     board_decision = (
         DecisionView(None)
+        .Actions(Action.BOARD_APPROVE, Action.BOARD_REJECT, Action.BOARD_RETURN)
         .Annotation(title=_("Über den Vorschlag entscheiden"))
         .Permission("governance.decide_kernaktivitaet")
         .onCreate(this.announce)
@@ -111,6 +169,7 @@ class KaDecisionFlow(flow.Flow):
     # A deferred resolution keeps the KA in "council": the clerk records the next session's outcome.
     council_record = (
         DecisionView(None)
+        .Actions(Action.COUNCIL_RECORD)
         .Annotation(title=_("Ratsbeschluss erfassen"))
         .Permission("governance.record_resolution")
         .onCreate(this.announce)
@@ -122,6 +181,7 @@ class KaDecisionFlow(flow.Flow):
     start_completion = flow.StartHandle(this.start_process).Next(this.confirm_completion)
     confirm_completion = (
         DecisionView(None)
+        .Actions(Action.CONFIRM_COMPLETION, Action.DECLINE_COMPLETION)
         .Annotation(title=_("Abschluss bestätigen"))
         .Permission("governance.confirm_completion")
         .onCreate(this.announce)
@@ -132,6 +192,7 @@ class KaDecisionFlow(flow.Flow):
     start_stop_merge = flow.StartHandle(this.start_process).Next(this.board_stop_merge)
     board_stop_merge = (
         DecisionView(None)
+        .Actions(Action.BOARD_STOP, Action.BOARD_MERGE, Action.BOARD_KEEP)
         .Annotation(title=_("Über Einstellung oder Überführung entscheiden"))
         .Permission("governance.decide_kernaktivitaet")
         .onCreate(this.announce)
@@ -172,11 +233,6 @@ START_NODES = {
 
 # What a person may choose on each human task; the lifecycle decides whether it is allowed.
 NODE_ACTIONS: dict[str, tuple[Action, ...]] = {
-    "zirkel_review": (Action.ZIRKEL_FORWARD, Action.ZIRKEL_RETURN),
-    "rework": (Action.SUBMIT,),
-    "board_decision": (Action.BOARD_APPROVE, Action.BOARD_REJECT, Action.BOARD_RETURN),
-    "council_record": (Action.COUNCIL_RECORD,),
-    "confirm_completion": (Action.CONFIRM_COMPLETION, Action.DECLINE_COMPLETION),
-    "board_stop_merge": (Action.BOARD_STOP, Action.BOARD_MERGE, Action.BOARD_KEEP),
+    node.name: node.actions for node in KaDecisionFlow.instance.nodes() if isinstance(node, DecisionView)
 }
 HUMAN_NODES = tuple(NODE_ACTIONS)

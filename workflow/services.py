@@ -284,7 +284,7 @@ def task_decide(
     merge_target: Kernaktivitaet | None = None,
     task_data: dict[str, Any] | None = None,
 ) -> lifecycle.Applied:
-    """Claim (if needed) and execute one human task: the lifecycle makes the transition, the flow moves on.
+    """Claim (if needed) and execute one human task; its flow node has the lifecycle make the transition.
 
     Everything happens under the process lock in one transaction; the loser of a race gets ``StateMovedOn``.
     """
@@ -292,39 +292,19 @@ def task_decide(
     with _locked_task(task_id) as task:
         principal = task_principal(actor=actor, task=task, on_behalf_of=on_behalf_of)
         _check_open(task, actor, principal)
-        if action not in NODE_ACTIONS[task.flow_task.name]:
-            raise InvalidInput(_("Dieser Schritt passt nicht zu dieser Aufgabe."), field="action")
         process = task.process.kaprocess
         if action == Action.BOARD_MERGE and merge_target is None:
             merge_target = process.merge_target
-        activation = task.flow_task.activation_class(task)
-        if task.status == STATUS.NEW:
-            # Claimed and executed in one go: the row is written once, when the task completes.
-            task.owner = principal
-            task.assigned = timezone.now()
-            task.status = STATUS.ASSIGNED
-        applied = lifecycle.apply(
+        return task.flow_task.decide(
+            task.flow_task.activation_class(task),
             actor=actor,
+            principal=principal,
             action=action,
-            kernaktivitaet=process.kernaktivitaet,
-            on_behalf_of=principal,
             reason=reason,
-            result=resolution.result if resolution is not None else None,
             resolution=resolution,
             merge_target=merge_target,
-            data={"task": task.pk},
+            task_data=task_data,
         )
-        # The gateways after this task read the new status from the process's KA.
-        activation.process.kernaktivitaet = applied.kernaktivitaet
-        task.data = {
-            **(task_data or {}),
-            "action": action.value,
-            "audit_event": applied.event.pk,
-            "executed_by": actor.pk,
-        }
-        activation.start(None)
-        activation.execute()
-        return applied
 
 
 # ---------------------------------------------------------------------------------- council resolutions
