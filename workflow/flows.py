@@ -1,8 +1,10 @@
 """The decision process as a viewflow flow: which human task follows which.
 
-The flow never writes a KA status itself. A human task is executed by ``workflow.services.task_decide``,
-which asks the lifecycle to make the transition; the task's routes then read the KA's new status and open
-the next task. So the flow follows the lifecycle and can never disagree with it.
+The flow never writes a KA status itself. ``workflow.services.task_decide`` locks a human task and hands it
+to its node (``DecisionView.decide``), which asks the lifecycle to make the transition; the node's routes
+then read the KA's new status and open the next task. So the flow follows the lifecycle and cannot disagree
+with it. Decisions lock the process row the way viewflow's ``SelectForUpdateLock`` does (``lock_impl``, used
+for starting processes), in the statement that loads the task.
 
 Node names are stored in the database (``viewflow_task.flow_task``): renaming a node needs a data migration.
 """
