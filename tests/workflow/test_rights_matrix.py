@@ -233,3 +233,48 @@ def test_reason_or_recommendation_is_required(action, message, people, proposal)
     with pytest.raises(TransitionRefused, match=message):
         services.task_decide(actor=people.zirkel, task_id=task.pk, action=action, reason="  ")
     assert snapshot(proposal) == before
+
+
+CREATORS = {Role.PROJEKTGRUPPE, Role.KOMPETENZVERANTWORTLICHE, Role.STRATEGIEZIRKEL}
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+def test_who_may_create_a_proposal(role, people, kompetenz):
+    user = make_user("tester", role)
+    before = Kernaktivitaet.objects.count()
+    if role in CREATORS:
+        ka = services.kernaktivitaet_create_proposal(actor=user, kompetenz=kompetenz, titel="Neu")
+        assert (ka.status, ka.projektleitung) == ("proposed", user)
+        assert AuditEvent.objects.filter(kernaktivitaet=ka, action="create", actor=user).exists()
+    else:
+        with pytest.raises(TransitionRefused):
+            services.kernaktivitaet_create_proposal(actor=user, kompetenz=kompetenz, titel="Neu")
+        assert Kernaktivitaet.objects.count() == before
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own", "other"])
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+def test_who_may_edit_a_proposal(role, own, people, proposal):
+    user = make_user("tester", role)
+    if own:
+        kernaktivitaet_set_projektgruppe(
+            kernaktivitaet=proposal, projektleitung=people.pg, mitglieder=[people.pg, user]
+        )
+    allowed = own or role == Role.STRATEGIEZIRKEL
+    if allowed:
+        services.kernaktivitaet_update_proposal(actor=user, kernaktivitaet=proposal, titel="Geändert")
+        assert Kernaktivitaet.objects.get(pk=proposal.pk).titel == "Geändert"
+    else:
+        with pytest.raises(TransitionRefused):
+            services.kernaktivitaet_update_proposal(actor=user, kernaktivitaet=proposal, titel="Geändert")
+        assert Kernaktivitaet.objects.get(pk=proposal.pk).titel == proposal.titel
+
+
+def test_zirkel_edits_during_review_the_project_group_no_longer(people, proposal):
+    services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=proposal)
+    services.kernaktivitaet_update_proposal(
+        actor=people.zirkel, kernaktivitaet=proposal, smart_ziele="präziser"
+    )
+    assert Kernaktivitaet.objects.get(pk=proposal.pk).smart_ziele == "präziser"
+    with pytest.raises(StateMovedOn):
+        services.kernaktivitaet_update_proposal(actor=people.pg, kernaktivitaet=proposal, titel="zu spät")
