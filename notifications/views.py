@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -14,13 +16,12 @@ from .services import preference_update
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     """The person's choice of optional mails."""
-    current = NotificationPreference.objects.filter(user=request.user).first() or NotificationPreference(
-        user=request.user  # type: ignore[misc]
-    )
+    user: Any = request.user
+    current = NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
     form = PreferenceForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         preference_update(
-            actor=request.user,
+            actor=user,
             vorab_erinnerungen=form.cleaned_data["vorab_erinnerungen"],
             wochenuebersicht=form.cleaned_data["wochenuebersicht"],
         )
