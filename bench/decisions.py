@@ -9,7 +9,8 @@ Usage (creates and drops its own database ``test_<name>``):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bochum_wf DEBUG=true .venv/bin/python bench/decisions.py
     options: --items 200 (proposals per round), --rounds 5, --ka 5000 (KA in the database)
-    CELERY_BROKER_URL=memory:// leaves out the cost of the broker hand-off after each commit.
+    CELERY_BROKER_URL=memory:// leaves out the cost of the broker hand-off after each commit;
+    --without-outbox disconnects the notification receivers to show the engine alone.
 """
 
 import argparse
@@ -230,7 +231,17 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--ka", type=int, default=5000)
+    parser.add_argument(
+        "--without-outbox",
+        action="store_true",
+        help="disconnect the notification receivers: the engine alone, without outbox rows and hand-off",
+    )
     args = parser.parse_args()
+    if args.without_outbox:
+        from workflow.signals import ka_transitioned, tasks_created
+
+        ka_transitioned.disconnect(dispatch_uid="notifications.ka_transitioned")
+        tasks_created.disconnect(dispatch_uid="notifications.tasks_created")
     if connection.vendor != "postgresql":
         sys.exit("bench/decisions.py measures PostgreSQL: set DATABASE_URL=postgres://…")
 
@@ -247,6 +258,8 @@ def main() -> None:
         total = Kernaktivitaet.objects.count()
         print(f"data:       {total} KA; {args.rounds} rounds × {args.items} items × 3 decisions")
         print("each decision: one task claimed and executed in one transaction, in process, one thread")
+        if args.without_outbox:
+            print("notification receivers disconnected: no outbox rows, no hand-off after commit")
         print()
         print(f"{'':62} {'median':>10} {'best':>10} {'worst':>10} {'queries':>9}")
         runners = [Engine(people), Reference(people)]
