@@ -11,9 +11,12 @@ delivery of outbox rows to a local aiosmtpd server. Prints the machine and the n
 import argparse
 import os
 import platform
+import signal
 import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -28,6 +31,7 @@ import django
 
 django.setup()
 
+from aiosmtpd.controller import Controller  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -106,75 +110,144 @@ def bench_sweep(deadlines: int) -> None:
     print(f"outbox rows: {OutboxMessage.objects.count():,}")
 
 
-def bench_delivery(mails: int) -> None:
-    from aiosmtpd.controller import Controller
+def _outbox_rows(mails: int, tag: str) -> list[int]:
+    from django.contrib.auth import get_user_model
 
+    from governance.models import AuditEvent, Kernaktivitaet
+    from notifications.models import OutboxMessage
+
+    user, _created = get_user_model().objects.get_or_create(
+        username="bench", defaults={"email": "bench@bochum.example"}
+    )
+    ka = Kernaktivitaet.objects.first()
+    events = AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(kernaktivitaet=ka, action="bench", from_status="running", to_status="done")
+            for _ in range(mails)
+        ]
+    )
+    rows = OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                key=f"bench-{tag}:{e.pk}",
+                template="ka_entscheidung",
+                context={"event": e.pk},
+                to_users=[user.pk],
+            )
+            for e in events
+        ]
+    )
+    return [row.pk for row in rows]
+
+
+class Counter:
+    received = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        Counter.received += 1
+        return "250 OK"
+
+
+def bench_delivery(mails: int, port: int) -> None:
+    """One process calling the delivery service in a loop (no broker): the cost of one mail."""
     from notifications import outbox
     from notifications.emails import build_message
     from notifications.models import OutboxMessage, OutboxState
 
-    class Count:
-        received = 0
-
-        async def handle_DATA(self, server, session, envelope):
-            Count.received += 1
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Count(), hostname="127.0.0.1", port=port)
-    controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    OutboxMessage.objects.all().delete()
+    ids = _outbox_rows(mails, "loop")
+    before = Counter.received
+    durations = []
+    t0 = time.perf_counter()
+    for pk in ids:
+        t1 = time.perf_counter()
+        assert outbox.deliver(pk, builder=build_message).state == OutboxState.SENT
+        durations.append(time.perf_counter() - t1)
+    elapsed = time.perf_counter() - t0
+    print(
+        f"delivery, one process, one SMTP connection per mail: {mails} mails in {elapsed:.2f} s = "
+        f"{mails / elapsed:.0f} mails/s (median {statistics.median(durations) * 1000:.1f} ms, "
+        f"p95 {sorted(durations)[int(len(durations) * 0.95)] * 1000:.1f} ms); "
+        f"server received {Counter.received - before}"
+    )
+
+
+def bench_worker_delivery(mails: int, port: int, concurrency: int) -> None:
+    """A real worker process (prefork) fed through Redis, as in production."""
+    from notifications.models import OutboxMessage
+    from notifications.outbox import dispatch_waiting
+
+    broker = settings.CELERY_BROKER_URL
+    if not broker.startswith("redis"):
+        print("worker delivery: skipped (set CELERY_BROKER_URL=redis://…)")
+        return
+    s = connection.settings_dict
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"postgres://{s['USER']}{':' + s['PASSWORD'] if s.get('PASSWORD') else ''}"
+        f"@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}",
+        EMAIL_URL=f"smtp://127.0.0.1:{port}",
+        LOG_LEVEL="INFO",
+        NOTIFICATIONS_DISPATCH_BATCH=str(mails),
+    )
+    log_path = Path(tempfile.mkstemp(prefix="bench-worker-", suffix=".log")[1])
+    log = log_path.open("w")
+    worker = subprocess.Popen(
+        [
+            sys.executable.replace("python", "celery"),
+            "-A",
+            "config",
+            "worker",
+            f"--concurrency={concurrency}",
+            "--pool=prefork",
+            "--loglevel=info",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            "--hostname=bench@%h",
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
-        from django.contrib.auth import get_user_model
-
-        user = get_user_model().objects.create_user("bench", email="bench@bochum.example")
+        deadline = time.monotonic() + 60
+        while " ready." not in log_path.read_text(errors="replace"):
+            if time.monotonic() > deadline or worker.poll() is not None:
+                print("worker delivery: worker did not start")
+                return
+            time.sleep(0.2)
         OutboxMessage.objects.all().delete()
-        from governance.models import AuditEvent, Kernaktivitaet
-
-        ka = Kernaktivitaet.objects.first()
-        events = AuditEvent.objects.bulk_create(
-            [
-                AuditEvent(kernaktivitaet=ka, action="bench", from_status="running", to_status="done")
-                for _ in range(mails)
-            ]
-        )
-        rows = OutboxMessage.objects.bulk_create(
-            [
-                OutboxMessage(
-                    key=f"bench:{e.pk}",
-                    template="ka_entscheidung",
-                    context={"event": e.pk},
-                    to_users=[user.pk],
-                )
-                for e in events
-            ]
-        )
-        durations = []
+        _outbox_rows(mails, "worker")
+        settings.NOTIFICATIONS_DISPATCH_BATCH = mails
+        before = Counter.received
         t0 = time.perf_counter()
-        for row in rows:
-            t1 = time.perf_counter()
-            assert outbox.deliver(row.pk, builder=build_message).state == OutboxState.SENT
-            durations.append(time.perf_counter() - t1)
+        dispatch_waiting()
+        while Counter.received - before < mails and time.perf_counter() - t0 < 600:
+            time.sleep(0.05)
         elapsed = time.perf_counter() - t0
         print(
-            f"delivery, one process, one SMTP connection per mail: {mails} mails in {elapsed:.2f} s = "
-            f"{mails / elapsed:.0f} mails/s (median {statistics.median(durations) * 1000:.1f} ms, "
-            f"p95 {sorted(durations)[int(len(durations) * 0.95)] * 1000:.1f} ms); "
-            f"server received {Count.received}"
+            f"delivery through Redis and one worker (prefork, concurrency {concurrency}): "
+            f"{Counter.received - before} mails in {elapsed:.2f} s = "
+            f"{(Counter.received - before) / elapsed:.0f} mails/s"
         )
     finally:
-        controller.stop()
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+        log.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deadlines", type=int, default=100_000)
     parser.add_argument("--mails", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench/sweep.py measures PostgreSQL: set DATABASE_URL=postgres://…")
@@ -183,7 +256,16 @@ def main() -> None:
     try:
         print(machine())
         bench_sweep(args.deadlines)
-        bench_delivery(args.mails)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        controller = Controller(Counter(), hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            bench_delivery(args.mails, port)
+            bench_worker_delivery(args.mails, port, args.concurrency)
+        finally:
+            controller.stop()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
