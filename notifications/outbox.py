@@ -178,6 +178,14 @@ def deliver(pk: int, *, builder: Builder) -> DeliveryResult:
     if not _claim(pk):
         return DeliveryResult("skipped")
     row = OutboxMessage.objects.get(pk=pk)
+    if row.attempts > max_attempts():  # claimed again and again by workers that died mid-send
+        OutboxMessage.objects.filter(pk=pk, state=OutboxState.SENDING).update(
+            state=OutboxState.FAILED,
+            claimed_until=None,
+            last_error=row.last_error
+            or "Zustellung abgebrochen: der Worker endete mehrfach während des Versands",
+        )
+        return DeliveryResult(OutboxState.FAILED)
     try:
         message = builder(row)
         if message is None:

@@ -176,3 +176,24 @@ def test_failed_rows_can_be_put_back(people, unreachable_smtp) -> None:
     assert outbox.retry_failed([row.pk]) == 1
     row.refresh_from_db()
     assert (row.state, row.attempts) == (OutboxState.PENDING, 0)
+
+
+def test_a_row_whose_workers_keep_dying_ends_failed(people, settings) -> None:
+    settings.NOTIFICATIONS_MAX_ATTEMPTS = 3
+    _bericht, row = write_reminder(people, date(2027, 3, 18), "bericht-ueberfaellig")
+    OutboxMessage.objects.filter(pk=row.pk).update(
+        state=OutboxState.SENDING, attempts=3, claimed_until=morning(date(2027, 3, 18), 7)
+    )
+    assert deliver_on(date(2027, 3, 18), row.pk) == OutboxState.FAILED
+    assert mail.outbox == []
+
+
+def test_an_abandoned_claim_is_taken_over_after_its_lease(people) -> None:
+    _bericht, row = write_reminder(people, date(2027, 3, 18), "bericht-ueberfaellig")
+    lease_end = morning(date(2027, 3, 18), 9)
+    OutboxMessage.objects.filter(pk=row.pk).update(
+        state=OutboxState.SENDING, attempts=1, claimed_until=lease_end
+    )
+    assert deliver_on(date(2027, 3, 18), row.pk, hour=8) == "skipped"  # still claimed
+    assert deliver_on(date(2027, 3, 18), row.pk, hour=9) == OutboxState.SENT
+    assert len(mail.outbox) == 1
