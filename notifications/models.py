@@ -1,10 +1,25 @@
 """Deadline settings, reminder rules, the e-mail outbox and mail preferences."""
 
+from email.utils import parseaddr
+
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.db import models
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
+
+
+def validate_sender(value: str) -> None:
+    """A sender as mail programs write it: an address, optionally with a name („Name <adresse@host>“)."""
+    _name, address = parseaddr(value)
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise ValidationError(
+            _("Bitte geben Sie eine Absenderadresse an, z. B. „Bochum Strategie <strategie@bochum.de>“."),
+            code="invalid_sender",
+        ) from exc
 
 
 class DeadlineSettings(models.Model):
@@ -43,6 +58,7 @@ class DeadlineSettings(models.Model):
         _("Absender"),
         max_length=200,
         blank=True,
+        validators=[validate_sender],
         help_text=_("Leer: der Absender aus der Serverkonfiguration (DEFAULT_FROM_EMAIL)"),
     )
 

@@ -111,3 +111,24 @@ def test_a_taken_decision_drops_its_pending_reminder(people) -> None:
 
 def test_migrations_are_complete(db) -> None:
     call_command("makemigrations", "notifications", "governance", check=True, dry_run=True, verbosity=0)
+
+
+@pytest.mark.parametrize("value", ["keine adresse", "Strategie <>", "a@b@c"])
+def test_an_invalid_sender_is_refused_with_a_german_message(db, value) -> None:
+    from django.core.exceptions import ValidationError
+
+    from notifications.models import DeadlineSettings
+
+    settings_row = DeadlineSettings.get()
+    settings_row.absender = value
+    with pytest.raises(ValidationError) as refused:
+        settings_row.full_clean()
+    assert "Absenderadresse" in str(refused.value)
+
+
+def test_a_sender_with_a_name_is_accepted(db) -> None:
+    from notifications.models import DeadlineSettings
+
+    settings_row = DeadlineSettings.get()
+    settings_row.absender = "Strategiezirkel Bochum <zirkel@bochum.de>"
+    settings_row.full_clean()
