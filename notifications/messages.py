@@ -22,7 +22,7 @@ from governance.models import (
     StatusberichtState,
 )
 from governance.report_selectors import statusbericht_overdue_by_deadline_list
-from workflow.rights import Role
+from workflow.rights import Action, Role
 
 from . import audiences, links
 from .models import Audience, DeadlineSettings, OutboxMessage, ReminderRule
@@ -236,6 +236,7 @@ def _ka_event(row: OutboxMessage, today: date) -> Prepared | None:
             "event": event,
             "von": event.get_from_status_display() if event.from_status else "",
             "nach": event.get_to_status_display() if event.to_status else "",
+            "aktion": Action(event.action).label if event.action in Action.values else "",
             "link": links.kernaktivitaet_url(ka.code, ka.pk),
         },
     )
