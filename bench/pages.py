@@ -256,16 +256,18 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
 
 
 def make_request_plan(codes: list[str], kompetenz_ids: list[int], rng: random.Random) -> tuple[str, str]:
-    kind = rng.choice(["overview", "dashboard", "ka_page"])
+    kind = rng.choices(["overview", "search", "dashboard", "ka_page"], weights=[3, 1, 3, 3])[0]
     if kind == "dashboard":
         return kind, "/dashboard/"
     if kind == "ka_page":
         return kind, f"/kernaktivitaeten/{rng.choice(codes)}/"
+    if kind == "search":
+        return kind, f"/kernaktivitaeten/?q={rng.choice(['Bildung', 'Quartier', 'Klima', 'Markthalle'])}"
     variants = [
         "/kernaktivitaeten/",
         f"/kernaktivitaeten/?page={rng.randint(1, 50)}",
         f"/kernaktivitaeten/?kompetenz={rng.choice(kompetenz_ids)}&status=running&sort=-titel",
-        "/kernaktivitaeten/?q=Bildung&sort=tranche",
+        "/kernaktivitaeten/?sort=tranche&page=3",
         "/kernaktivitaeten/?overdue=on&page=2",
     ]
     return kind, rng.choice(variants)
@@ -364,6 +366,7 @@ def main() -> None:
 
     connections.close_all()
     port = args.port or free_port()
+    load_before = os.getloadavg()[0]
     server = start_server(env, port, args.workers)
     try:
         timings, errors, wall = run_load(
@@ -375,6 +378,7 @@ def main() -> None:
     print("machine:")
     for line in machine(args.database_url):
         print(f"  {line}")
+    print(f"  load average (1 min) before the run {load_before:.1f}, after {os.getloadavg()[0]:.1f}")
     measured = sum(len(v) for v in timings.values())
     print(
         f"load: {args.users} concurrent users, gunicorn {args.workers} sync workers, "
@@ -384,7 +388,7 @@ def main() -> None:
     print(
         f"{'page':<12}{'requests':>10}{'errors':>8}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'mean ms':>10}"
     )
-    for kind in ("overview", "dashboard", "ka_page"):
+    for kind in ("overview", "search", "dashboard", "ka_page"):
         values = timings.get(kind, [])
         if not values:
             print(f"{kind:<12}{0:>10}{errors.get(kind, 0):>8}")
