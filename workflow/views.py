@@ -164,11 +164,12 @@ def council(request: HttpRequest) -> HttpResponse:
     if wanted:
         entries = [e for e in entries if str(e.task.pk) in wanted]
         if not entries:
-            return refused(
-                request,
-                TransitionRefused(_("Dieser Ratsbeschluss ist erfasst oder nicht für Sie bestimmt.")),
-                back=reverse("workflow:inbox"),
-            )
+            ids = [int(pk) for pk in wanted if pk.isdigit()]
+            if Task.objects.filter(pk__in=ids).exclude(status__in=services.OPEN).exists():
+                exc: TransitionRefused = StateMovedOn(_("Dieser Ratsbeschluss ist bereits erfasst."))
+            else:
+                exc = TransitionRefused(_("Ratsbeschlüsse erfasst nur das Ratsbüro."))
+            return refused(request, exc, back=reverse("workflow:inbox"))
     single = len(wanted) == 1
     form = CouncilForm(request.POST or None, entries=entries, single=single)
     status = 200

@@ -345,3 +345,22 @@ def test_signals_are_sent_inside_the_decision_transaction(people, proposal):
         ("transition", "submit", people.pg, True),
         ("tasks", ["zirkel_review"], "Vorschlag prüfen", True),
     ]
+
+
+def test_second_clerk_recording_the_same_resolution_gets_409(people, proposal):
+    from workflow.rights import Role
+
+    from .conftest import make_user
+
+    record = to_council(people, proposal)
+    other_clerk = make_user("ratsbuero2", Role.RATSBUERO)
+    first = council(people.ratsbuero, [record], {record.pk: {"result": ResolutionResult.ADOPTED}})
+    assert first.status_code == 302
+    second = council(
+        other_clerk, [record], {record.pk: {"result": ResolutionResult.REJECTED}}, reference="X-2"
+    )
+    assert second.status_code == 409
+    assert "bereits erfasst" in second.content.decode()
+    assert status_of(proposal) == KaStatus.RUNNING
+    assert Resolution.objects.filter(kernaktivitaet=proposal).count() == 1
+    assert not Paper.objects.filter(reference="X-2").exists()
