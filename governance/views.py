@@ -1,5 +1,5 @@
-from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -77,13 +77,30 @@ def _sort_links(request: HttpRequest, current: str, descending: bool) -> dict[st
     return links
 
 
+def _page_with_total(queryset: QuerySet[Kernaktivitaet], number: str | None) -> Page:
+    """One page and the total in one query (a window count), so a full-text search runs once, not twice.
+
+    Only a page number beyond the last page costs the usual count and a second query for the last page."""
+    paginator = Paginator(queryset, KA_PAGE_SIZE)
+    try:
+        wanted = max(1, int(number or 1))
+    except ValueError:
+        wanted = 1
+    offset = (wanted - 1) * KA_PAGE_SIZE
+    rows = list(queryset.annotate(total_rows=Window(Count("pk")))[offset : offset + KA_PAGE_SIZE])
+    if rows or wanted == 1:
+        paginator.__dict__["count"] = rows[0].total_rows if rows else 0
+        return Page(rows, wanted, paginator)
+    return paginator.get_page(wanted)
+
+
 def kernaktivitaet_overview(request: HttpRequest) -> HttpResponse:
     form = KaFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         form.mark_errors()
     filters = form.to_filter()
     queryset = kernaktivitaet_list(filters=filters, today=timezone.localdate())
-    page = Paginator(queryset, KA_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page_with_total(queryset, request.GET.get("page"))
     page_query = request.GET.copy()
     page_query.pop("page", None)
     return render(

@@ -324,3 +324,13 @@ def test_ka_page_publishes_report_content_only_once_accepted(client: Client, str
     page = client.get(ka_url("TAL-05")).content.decode()
     assert "Entwurf des Sachstands." not in page
     assert "Der Inhalt wird veröffentlicht, sobald der Bericht angenommen ist." in page
+
+
+def test_overview_page_beyond_the_last_shows_the_last_page(client: Client, strategy: None) -> None:
+    response = client.get(OVERVIEW, {"page": "99"})
+    assert response.context["page"].number == 3 and len(ka_codes(response)) == 65 - 50
+
+
+def test_overview_page_that_is_no_number_shows_the_first_page(client: Client, strategy: None) -> None:
+    response = client.get(OVERVIEW, {"page": "zwei"})
+    assert response.context["page"].number == 1 and response.context["page"].paginator.num_pages == 3
