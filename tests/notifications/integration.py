@@ -207,3 +207,36 @@ class ThrowawayRedis:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+class Beat:
+    """A real ``celery -A config beat`` process on the database scheduler of django-celery-beat."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.log = Path(tempfile.mkstemp(prefix="beat-", suffix=".log")[1])
+        self.schedule = Path(tempfile.mkstemp(prefix="beat-", suffix=".db")[1])
+        self.process = subprocess.Popen(
+            [
+                CELERY,
+                "-A",
+                "config",
+                "beat",
+                "--loglevel=info",
+                "--max-interval=1",
+                f"--schedule={self.schedule}",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)

@@ -22,7 +22,7 @@ from notifications.sweep import sweep
 from tests.conftest import service_missing
 
 from .conftest import People, make_ka, morning
-from .integration import BASE_DIR, PYTHON, ThrowawayRedis, Worker, free_port, start_smtp, worker_env
+from .integration import BASE_DIR, PYTHON, Beat, ThrowawayRedis, Worker, free_port, start_smtp, worker_env
 from .test_reporting import GOOD
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -189,3 +189,33 @@ def test_redis_down_during_a_user_action_loses_no_mail_and_sends_it_once(people_
     finally:
         worker.stop()
         redis.stop()
+
+
+def test_the_beat_runs_the_sweep_which_delivers_a_mail_whose_enqueue_was_lost(
+    people_live, workers, smtp, settings
+) -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    from notifications.schedule import schedule_install
+
+    schedule_install()  # a transactional test starts with empty tables
+    task = PeriodicTask.objects.get(task="notifications.sweep")
+    task.interval.every = 1
+    task.interval.save()
+    PeriodicTask.objects.filter(pk=task.pk).update(last_run_at=None)
+    workers()
+    bericht = owed_report(people_live)
+    # A row committed without a broker message, as after a crash between commit and publish.
+    OutboxMessage.objects.create(
+        key="verloren:1",
+        template="bericht_eingereicht",
+        context={"statusbericht": bericht.pk},
+        to_users=[people_live.zirkel.pk],
+    )
+    beat = Beat(worker_env(broker_url=settings.CELERY_BROKER_URL, smtp_port=smtp.port))
+    try:
+        received = settle(smtp, 1)
+    finally:
+        beat.stop()
+    assert len(received) == 1, beat.log.read_text(errors="replace")[-2000:]
+    assert received[0].recipients == ["zirkel@bochum.example"]
