@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
@@ -45,32 +44,45 @@ def ka_transitioned_mail(
     )
 
 
-def _task_people(task: Any) -> set[int]:
+def _permission_holders(permission: str, cache: dict[str, set[int]]) -> set[int]:
+    """Active holders of a global permission (through a group or directly); one query per permission."""
+    if permission not in cache:
+        app_label, codename = permission.split(".", 1)
+        global_perm = Q(
+            groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label
+        ) | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
+        cache[permission] = set(User.objects.filter(global_perm, is_active=True).values_list("pk", flat=True))
+    return cache[permission]
+
+
+def _task_people(task: Any, cache: dict[str, set[int]]) -> set[int]:
     """Who may work on the task: its owner, else the holders of its permission (on its object, if any)."""
     if task.owner_id:
         return {task.owner_id}
     if not task.owner_permission or "." not in task.owner_permission:
         return set()
-    app_label, codename = task.owner_permission.split(".", 1)
     if task.owner_permission_obj_pk and task.owner_permission_content_type_id:
         obj = task.owner_permission_obj
         if obj is None:
             return set()
+        codename = task.owner_permission.split(".", 1)[1]
         users: Any = get_users_with_perms(obj, only_with_perms_in=[codename], with_group_users=True)
         return {user.pk for user in users if user.is_active}
-    global_perm = Q(
-        groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label
-    ) | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
-    return set(User.objects.filter(global_perm, is_active=True).values_list("pk", flat=True))
+    return _permission_holders(task.owner_permission, cache)
 
 
-def _task_entry(task: Any, limits: dict[str, int], today: date) -> dict[str, Any]:
+def _kernaktivitaeten(tasks: list[Any]) -> dict[int, Kernaktivitaet]:
+    """process id → KA, for all tasks in one query."""
+    from workflow.models import KaProcess
+
+    process_ids = {task.process_id for task in tasks}
+    rows = KaProcess.objects.filter(pk__in=process_ids).select_related("kernaktivitaet")
+    return {row.pk: row.kernaktivitaet for row in rows}
+
+
+def _task_entry(task: Any, ka: Kernaktivitaet | None, limits: dict[str, int], today: date) -> dict[str, Any]:
     """What the mail says about one task: its title, its KA, its page and, for a decision, its time limit."""
     ka_label, frist = "", ""
-    try:
-        ka = task.process.coerced.kernaktivitaet
-    except (AttributeError, ObjectDoesNotExist):
-        ka = None
     if ka is not None:
         ka_label = f"{ka.code} {ka.titel}"
         if ka.status in limits:
@@ -88,8 +100,9 @@ def _task_entry(task: Any, limits: dict[str, int], today: date) -> dict[str, Any
 def tasks_created_mail(sender: Any, *, tasks: list[Any], reason: str = "", **kwargs: Any) -> None:
     """One mail per group of people with the same new tasks (a tranche of 25 KA: one mail listing 25)."""
     tasks_of: dict[int, list[Any]] = defaultdict(list)
+    cache: dict[str, set[int]] = {}
     for task in tasks:
-        for user_id in _task_people(task):
+        for user_id in _task_people(task, cache):
             tasks_of[user_id].append(task)
     people_of: dict[tuple[int, ...], list[int]] = defaultdict(list)
     for user_id, user_tasks in tasks_of.items():
@@ -101,7 +114,8 @@ def tasks_created_mail(sender: Any, *, tasks: list[Any], reason: str = "", **kwa
         KaStatus.COUNCIL.value: cfg.frist_ratsbeschluss_tage,
     }
     today = timezone.localdate()
-    entries = {task.pk: _task_entry(task, limits, today) for task in tasks}
+    kas = _kernaktivitaeten(tasks)
+    entries = {task.pk: _task_entry(task, kas.get(task.process_id), limits, today) for task in tasks}
     mails = []
     for task_ids, user_ids in people_of.items():
         digest = hashlib.sha256(f"{task_ids}|{sorted(user_ids)}".encode()).hexdigest()[:24]

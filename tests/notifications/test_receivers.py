@@ -140,3 +140,17 @@ def test_a_deputy_gets_the_task_mail_of_the_absent_person(people) -> None:
     from django.core import mail
 
     assert sorted(mail.outbox[0].to) == ["vertretung@bochum.example", "vorstand@bochum.example"]
+
+
+def _queries_for_tasks(people, count: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tasks = _tasks(people, [], count)
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        tasks_created.send(sender=None, tasks=tasks, reason="")
+    return len(queries)
+
+
+def test_a_tranche_mail_costs_the_same_queries_for_5_and_25_tasks(people) -> None:
+    assert _queries_for_tasks(people, 5) == _queries_for_tasks(people, 25)
