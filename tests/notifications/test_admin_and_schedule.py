@@ -132,3 +132,27 @@ def test_a_sender_with_a_name_is_accepted(db) -> None:
     settings_row = DeadlineSettings.get()
     settings_row.absender = "Strategiezirkel Bochum <zirkel@bochum.de>"
     settings_row.full_clean()
+
+
+def test_a_failed_mail_shows_its_error_in_the_admin(admin_client_logged_in) -> None:
+    row = OutboxMessage.objects.create(
+        key="c", template="aufgaben_neu", state=OutboxState.FAILED, last_error="SMTPRecipientsRefused: 550"
+    )
+    response = admin_client_logged_in.get(f"/admin/notifications/outboxmessage/{row.pk}/change/", secure=True)
+    assert response.status_code == 200
+    assert "SMTPRecipientsRefused: 550" in response.content.decode()
+
+
+def test_failed_mails_are_put_back_by_the_admin_action(
+    admin_client_logged_in, django_capture_on_commit_callbacks
+):
+    row = OutboxMessage.objects.create(key="d", template="aufgaben_neu", state=OutboxState.FAILED, attempts=5)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = admin_client_logged_in.post(
+            "/admin/notifications/outboxmessage/",
+            {"action": "retry", "_selected_action": [row.pk]},
+            secure=True,
+        )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (OutboxState.PENDING, 0)
