@@ -91,9 +91,11 @@ class TaskLists:
     principals: list[Any]
 
 
-def task_lists(user: Any, *, done_limit: int = 10) -> TaskLists:
-    """Inbox (claimed by me or the person I stand in for), queue (open, may do) and my recently done tasks."""
+def task_lists(user: Any, *, done_limit: int = 10, kernaktivitaet: Kernaktivitaet | None = None) -> TaskLists:
+    """Inbox (claimed by me or the person I stand in for), queue (open, may do) and my recently done tasks;
+    only those of one KA when it is given."""
     principals = absent_principals(user)
+    scope = Q(**{KA: kernaktivitaet}) if kernaktivitaet is not None else Q()
     people = [(user, None), *[(p, p) for p in principals]]
     inbox: list[Entry] = []
     queue: list[Entry] = []
@@ -102,7 +104,7 @@ def task_lists(user: Any, *, done_limit: int = 10) -> TaskLists:
         may = may_do_q(person, actor=user)
         open_tasks = (
             task_base()
-            .filter(may)
+            .filter(scope, may)
             .filter(Q(status=STATUS.NEW) | Q(status=STATUS.ASSIGNED, owner_id=person.pk))
         )
         for task in open_tasks.order_by("created", "pk"):
@@ -110,12 +112,16 @@ def task_lists(user: Any, *, done_limit: int = 10) -> TaskLists:
                 continue
             seen.add(task.pk)
             (inbox if task.status == STATUS.ASSIGNED else queue).append(Entry(task, for_person))
-    done = [
-        Entry(task)
-        for task in task_base()
-        .filter(status=STATUS.DONE, data__executed_by=user.pk)
-        .order_by("-finished", "-pk")[:done_limit]
-    ]
+    done = (
+        [
+            Entry(task)
+            for task in task_base()
+            .filter(scope, status=STATUS.DONE, data__executed_by=user.pk)
+            .order_by("-finished", "-pk")[:done_limit]
+        ]
+        if done_limit
+        else []
+    )
     return TaskLists(inbox=inbox, queue=queue, done=done, principals=principals)
 
 

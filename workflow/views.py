@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -384,3 +385,31 @@ def ka_request(request: HttpRequest, code: str) -> HttpResponse:
 
 
 __all__ = ["council", "inbox", "ka_request", "proposal_create", "proposal_edit", "task_detail"]
+
+
+def ka_actions_html(request: HttpRequest, ka: Kernaktivitaet) -> str:
+    """What this user may do on this KA now, for the KA page: open tasks, proposal, requests, reports."""
+    user = request.user
+    if not user.is_authenticated:
+        return ""
+    lists = selectors.task_lists(user, done_limit=0, kernaktivitaet=ka)
+    may_edit = ka.status == KaStatus.PROPOSED and rights.decide(user, Action.EDIT, ka)
+    may_request = ka.status == KaStatus.RUNNING and any(
+        rights.decide(user, action, ka, on_behalf_of=_principal_for(user, action, ka))
+        for action in REQUEST_ACTIONS
+    )
+    reports = [
+        bericht
+        for bericht in report_selectors.statusbericht_owed_by_list(user=user)
+        if bericht.kernaktivitaet_id == ka.pk
+    ]
+    context = {
+        "ka": ka,
+        "tasks": [*lists.inbox, *lists.queue],
+        "may_edit": may_edit,
+        "may_request": may_request,
+        "reports": reports,
+    }
+    if not any(context[key] for key in ("tasks", "may_edit", "may_request", "reports")):
+        return ""
+    return render_to_string("workflow/_ka_actions.html", context, request=request)
