@@ -96,13 +96,43 @@ def _task_entry(task: Any, ka: Kernaktivitaet | None, limits: dict[str, int], to
     }
 
 
+def _four_eyes_barred(tasks: list[Any], kas: dict[int, Kernaktivitaet]) -> dict[int, set[int]]:
+    """task id → the KA's project group, for tasks its members may not do (review and decisions)."""
+    from workflow.flows import NODE_ACTIONS
+    from workflow.rights import RULES
+
+    four_eyes = [
+        task
+        for task in tasks
+        if task.process_id in kas
+        and task.flow_task.name in NODE_ACTIONS
+        and RULES[NODE_ACTIONS[task.flow_task.name][0]].four_eyes
+    ]
+    if not four_eyes:
+        return {}
+    ka_ids = {kas[task.process_id].pk for task in four_eyes}
+    members: dict[int, set[int]] = defaultdict(set)
+    through = Kernaktivitaet.projektgruppe.through
+    for ka_id, user_id in through.objects.filter(kernaktivitaet_id__in=ka_ids).values_list(
+        "kernaktivitaet_id", "user_id"
+    ):
+        members[ka_id].add(user_id)
+    barred = {}
+    for task in four_eyes:
+        ka = kas[task.process_id]
+        barred[task.pk] = members[ka.pk] | ({ka.projektleitung_id} if ka.projektleitung_id else set())
+    return barred
+
+
 @receiver(tasks_created, dispatch_uid="notifications.tasks_created")
 def tasks_created_mail(sender: Any, *, tasks: list[Any], reason: str = "", **kwargs: Any) -> None:
     """One mail per group of people with the same new tasks (a tranche of 25 KA: one mail listing 25)."""
     tasks_of: dict[int, list[Any]] = defaultdict(list)
     cache: dict[str, set[int]] = {}
+    kas = _kernaktivitaeten(tasks)
+    barred = _four_eyes_barred(tasks, kas)
     for task in tasks:
-        for user_id in _task_people(task, cache):
+        for user_id in _task_people(task, cache) - barred.get(task.pk, set()):
             tasks_of[user_id].append(task)
     people_of: dict[tuple[int, ...], list[int]] = defaultdict(list)
     for user_id, user_tasks in tasks_of.items():
@@ -114,7 +144,6 @@ def tasks_created_mail(sender: Any, *, tasks: list[Any], reason: str = "", **kwa
         KaStatus.COUNCIL.value: cfg.frist_ratsbeschluss_tage,
     }
     today = timezone.localdate()
-    kas = _kernaktivitaeten(tasks)
     entries = {task.pk: _task_entry(task, kas.get(task.process_id), limits, today) for task in tasks}
     mails = []
     for task_ids, user_ids in people_of.items():

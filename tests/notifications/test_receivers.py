@@ -14,6 +14,7 @@ from notifications.emails import build_message
 from notifications.models import OutboxMessage
 from notifications.rules import BERLIN
 from workflow.models import Vertretung
+from workflow.rights import Role
 from workflow.signals import ka_transitioned, tasks_created
 
 from .conftest import make_ka, make_user
@@ -154,3 +155,25 @@ def _queries_for_tasks(people, count: int) -> int:
 
 def test_a_tranche_mail_costs_the_same_queries_for_5_and_25_tasks(people) -> None:
     assert _queries_for_tasks(people, 5) == _queries_for_tasks(people, 25)
+
+
+def test_a_zirkel_member_in_the_project_group_gets_no_mail_for_a_review_they_may_not_do(people) -> None:
+    """Four-eyes: the review task is announced to the Zirkel, but not to a Zirkel member of the KA's group."""
+    from django.contrib.auth.models import Group
+
+    from governance.services import kernaktivitaet_set_projektgruppe
+    from workflow import services
+
+    member = make_user("zirkel_im_projekt", Role.STRATEGIEZIRKEL)
+    member.groups.add(Group.objects.get(name=Role.PROJEKTGRUPPE.value))
+    ka = services.kernaktivitaet_create_proposal(
+        actor=people.pg, kompetenz=people.kompetenz, titel="Neue Wege"
+    )
+    kernaktivitaet_set_projektgruppe(
+        kernaktivitaet=ka, projektleitung=people.pg, mitglieder=[people.pg, member]
+    )
+    services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=ka)
+    task_mails = OutboxMessage.objects.filter(template="aufgaben_neu")
+    recipients = {user_id for mail in task_mails for user_id in mail.to_users}
+    assert people.zirkel.pk in recipients
+    assert member.pk not in recipients
