@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from notifications.models import DeadlineSettings
 from notifications.outbox import Mail, enqueue
-from workflow.rights import Role
+from workflow import rights
+from workflow.rights import Action, Role
 
 from .models import Ampel, AuditEvent, KaStatus, Kernaktivitaet, Statusbericht, StatusberichtState
 
@@ -65,24 +66,14 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _in_role(user: Any, role: Role) -> bool:
-    return bool(user.groups.filter(name=role.value).exists())
-
-
 def may_submit(user: Any, ka: Kernaktivitaet) -> bool:
-    return bool(user.is_active and user.has_perm("governance.report_kernaktivitaet", ka))
+    return bool(rights.decide(user, Action.SUBMIT_REPORT, ka))
 
 
 def may_review(user: Any, ka: Kernaktivitaet) -> bool:
     """The Strategiezirkel, or the Kompetenzverantwortliche of the KA's Kompetenz; never a member of the KA's
     own project group (four-eyes)."""
-    if not user.is_active:
-        return False
-    if ka.projektleitung_id == user.pk or ka.projektgruppe.filter(pk=user.pk).exists():
-        return False
-    if _in_role(user, Role.STRATEGIEZIRKEL) and user.has_perm("governance.accept_statusbericht"):
-        return True
-    return bool(user.has_perm("governance.oversee_kompetenz", ka.kompetenz))
+    return bool(rights.decide(user, Action.REVIEW_REPORT, ka))
 
 
 def _locked(bericht: Statusbericht) -> Statusbericht:

@@ -16,7 +16,7 @@ from viewflow.utils import DEFAULT
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, Resolution, ResolutionResult
 
 from . import rights
-from .rights import Action
+from .rights import REPORT_ACTIONS, Action
 from .signals import ka_transitioned
 
 
@@ -146,7 +146,7 @@ class _Machine:
 # The lifecycle's transitions, by the action name used in rights and audit.
 TRANSITIONS: dict[Action, tuple[frozenset[str], frozenset[str]]] = {}
 for _action in Action:
-    if _action in (Action.CREATE, Action.EDIT):
+    if _action in (Action.CREATE, Action.EDIT, *REPORT_ACTIONS):
         continue
     _method = getattr(_Machine, _action.value)
     _sources = frozenset(str(t.source) for t in _method.get_transitions())

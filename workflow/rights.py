@@ -100,6 +100,12 @@ class Action(models.TextChoices):
     BOARD_STOP = "board_stop", _("Einstellung beschließen")
     BOARD_MERGE = "board_merge", _("Überführung beschließen")
     BOARD_KEEP = "board_keep", _("weiterlaufen lassen")
+    SUBMIT_REPORT = "submit_report", _("Sachstandsbericht einreichen")
+    REVIEW_REPORT = "review_report", _("Sachstandsbericht annehmen oder zurückgeben")
+
+
+# Actions on status reports: they move the report, never the KA's status.
+REPORT_ACTIONS = (Action.SUBMIT_REPORT, Action.REVIEW_REPORT)
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,8 @@ class Rule:
     refusal: Promise
     global_perm: str | None = None
     object_perm: str | None = None
+    # An object right on the KA's Kompetenz (the Kompetenzverantwortliche).
+    kompetenz_perm: str | None = None
     # Members and lead of the KA's project group may not review or decide it.
     four_eyes: bool = False
     # The person who asked for a completion or stop/merge may not decide it.
@@ -175,6 +183,19 @@ RULES: dict[Action, Rule] = {
     Action.BOARD_STOP: _DECIDE_REQUEST,
     Action.BOARD_MERGE: _DECIDE_REQUEST,
     Action.BOARD_KEEP: _DECIDE_REQUEST,
+    Action.SUBMIT_REPORT: Rule(
+        object_perm="report_kernaktivitaet",
+        refusal=_("Nur die Projektgruppe dieser Kernaktivität kann ihren Sachstand berichten."),
+    ),
+    Action.REVIEW_REPORT: Rule(
+        global_perm="accept_statusbericht",
+        kompetenz_perm="oversee_kompetenz",
+        four_eyes=True,
+        refusal=_(
+            "Sachstandsberichte nehmen der Strategiezirkel oder die Kompetenzverantwortlichen an; "
+            "nicht die eigene Projektgruppe."
+        ),
+    ),
 }
 
 FOUR_EYES_REFUSAL = _(
@@ -211,10 +232,10 @@ def _global_perm_exists(codename: str) -> Exists:
     )
 
 
-def _object_perm_exists(codename: str, ka_pk: int) -> Q:
+def _object_perm_exists(codename: str, ka_pk: int, model: Any = None) -> Q:
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
-    content_type = ContentType.objects.get_for_model(_ka_model())
+    content_type = ContentType.objects.get_for_model(model or _ka_model())
     lookup = {"permission__codename": codename, "content_type": content_type, "object_pk": str(ka_pk)}
     return Q(Exists(UserObjectPermission.objects.filter(user=OuterRef("pk"), **lookup))) | Q(
         Exists(GroupObjectPermission.objects.filter(group__user=OuterRef("pk"), **lookup))
@@ -251,6 +272,10 @@ def decide(
         annotations["has_global"] = _global_perm_exists(rule.global_perm)
     if rule.object_perm and ka_pk is not None:
         annotations["has_object"] = _object_perm_exists(rule.object_perm, ka_pk)
+    if rule.kompetenz_perm and ka is not None:
+        from governance.models import Kompetenz
+
+        annotations["has_kompetenz"] = _object_perm_exists(rule.kompetenz_perm, ka.kompetenz_id, Kompetenz)
     if rule.four_eyes and ka_pk is not None:
         annotations["principal_member"] = _member_exists(ka_pk, OuterRef("pk"))
         annotations["actor_member"] = _member_exists(ka_pk, user.pk)
@@ -275,7 +300,7 @@ def decide(
     if principal is not user and not row["is_deputy"]:
         return Verdict(False, str(DEPUTY_REFUSAL % {"name": principal.get_username()}))
     granted = bool(row["is_superuser"] and rule.global_perm) or bool(
-        row.get("has_global") or row.get("has_object")
+        row.get("has_global") or row.get("has_object") or row.get("has_kompetenz")
     )
     if not granted:
         return Verdict(False, str(rule.refusal))
