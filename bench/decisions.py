@@ -19,7 +19,7 @@ import platform
 import statistics
 import sys
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -109,9 +109,12 @@ class Engine:
         self.round += 1
         kompetenz = Kompetenz.objects.order_by("position").first()
         council = Gremium.objects.filter(art=Gremium.Art.RAT).first()
+        assert kompetenz is not None and council is not None, (
+            "load_strategy provides Kompetenzen and a council"
+        )
         meeting = Meeting.objects.create(
             name="Bench",
-            start=timezone.make_aware(datetime(2026, 1, 1, 15)) + timezone.timedelta(days=self.round),
+            start=timezone.make_aware(datetime(2026, 1, 1, 15)) + timedelta(days=self.round),
             organization=council,
         )
         paper = Paper.objects.create(reference=f"BENCH-{self.round}", name="Bench", date=date(2026, 1, 1))
@@ -262,7 +265,7 @@ def main() -> None:
             print("notification receivers disconnected: no outbox rows, no hand-off after commit")
         print()
         print(f"{'':62} {'median':>10} {'best':>10} {'worst':>10} {'queries':>9}")
-        runners = [Engine(people), Reference(people)]
+        runners: list[Engine | Reference] = [Engine(people), Reference(people)]
         for runner, result in zip(runners, run(runners, args.items, args.rounds), strict=True):
             print(
                 f"{runner.label:62} {result['median']:>7.1f}/s {result['best']:>7.1f}/s "

@@ -263,13 +263,22 @@ def walk(driver: Mouse, accounts: Accounts) -> None:
     assert "Der Sachstandsbericht ist angenommen." in page.content()
 
 
+def _focus_in_group(driver: Keyboard, group: Any) -> Callable[[], bool]:
+    """Whether the keyboard focus is on one of the radios of a group."""
+
+    def focused() -> bool:
+        return any(driver._focus_is(radio) for radio in group.all())
+
+    return focused
+
+
 def _choose_ampeln(driver: Mouse) -> None:
     """Three radio groups share the labels grün/gelb/rot; pick by the group's id."""
     for name in ("ampel_zeitplan", "ampel_budget", "ampel_umfang"):
         radio = driver.page.locator(f"input[name='{name}'][value='gruen']")
         if isinstance(driver, Keyboard):
             group = driver.page.locator(f"input[type=radio][name='{name}']")
-            driver._tab_to(lambda g=group: any(driver._focus_is(r) for r in g.all()))
+            driver._tab_to(_focus_in_group(driver, group))
             while not driver._focus_is(radio):
                 driver.page.keyboard.press("ArrowDown")
             driver.page.keyboard.press("Space")

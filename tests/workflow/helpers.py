@@ -41,7 +41,9 @@ def events(ka: Kernaktivitaet) -> list[tuple[str, str, str]]:
 
 
 def last_event(ka: Kernaktivitaet) -> AuditEvent:
-    return AuditEvent.objects.filter(kernaktivitaet=ka).order_by("-created_at", "-pk").first()
+    event = AuditEvent.objects.filter(kernaktivitaet=ka).order_by("-created_at", "-pk").first()
+    assert event is not None, f"no audit event for {ka}"
+    return event
 
 
 def status_of(ka: Kernaktivitaet) -> str:

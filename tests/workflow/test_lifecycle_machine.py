@@ -5,7 +5,8 @@ exactly one audit event per applied transition (none for refused ones).
 """
 
 import itertools
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import TypedDict
 
 from django.db import transaction
 from django.utils import timezone
@@ -42,7 +43,8 @@ SIMPLE = {
     Action.BOARD_REJECT: (S.BOARD_DECISION, S.REJECTED, True),
     Action.BOARD_RETURN: (S.BOARD_DECISION, S.ZIRKEL_REVIEW, True),
 }
-COUNCIL = {
+# Keyed by str: the rules below take the resolution result as a str.
+COUNCIL: dict[str, KaStatus] = {
     ResolutionResult.ADOPTED: S.RUNNING,
     ResolutionResult.ADOPTED_AMENDED: S.RUNNING,
     ResolutionResult.REJECTED: S.REJECTED,
@@ -59,6 +61,16 @@ REQUESTS = {
     Action.BOARD_MERGE: ("stop", None, S.MERGED, True),
     Action.BOARD_KEEP: ("stop", None, S.RUNNING, False),
 }
+
+
+class ApplyExtras(TypedDict, total=False):
+    """The optional keyword arguments of lifecycle.apply that the machine passes."""
+
+    result: str
+    resolution: Resolution
+    merge_target: Kernaktivitaet
+
+
 ACTOR_OF = {
     Action.SUBMIT: "pg",
     Action.PROPOSE_COMPLETION: "pg",
@@ -84,7 +96,7 @@ def test_lifecycle_state_machine(people, kompetenz):
     def resolution_for(ka: Kernaktivitaet, result: str) -> Resolution:
         meeting = Meeting.objects.create(
             name="Sitzung",
-            start=timezone.make_aware(datetime(2026, 1, 1, 15)) + timezone.timedelta(days=next(meetings)),
+            start=timezone.make_aware(datetime(2026, 1, 1, 15)) + timedelta(days=next(meetings)),
             organization=council_body,
         )
         item = AgendaItem.objects.create(meeting=meeting, name="TOP")
@@ -121,7 +133,7 @@ def test_lifecycle_state_machine(people, kompetenz):
         )
         def act(self, action: Action, reason: str, result: str) -> None:
             expected, needs_reason = self.expect(action, result)
-            kwargs = {}
+            kwargs: ApplyExtras = {}
             if action == Action.COUNCIL_RECORD and self.status == S.COUNCIL:
                 kwargs = {"result": result, "resolution": resolution_for(self.ka, result)}
             if action in (Action.BOARD_MERGE, Action.PROPOSE_MERGE):

@@ -21,6 +21,7 @@ def test_loaded_ka_have_no_process_and_no_audit_history(strategy):
 def test_a_loaded_running_ka_can_be_completed_and_a_loaded_done_one_cannot(strategy, people):
     running = Kernaktivitaet.objects.filter(status=KaStatus.RUNNING).order_by("code").first()
     done = Kernaktivitaet.objects.filter(status=KaStatus.DONE).order_by("code").first()
+    assert running is not None and done is not None
     for ka in (running, done):
         kernaktivitaet_set_projektgruppe(kernaktivitaet=ka, projektleitung=people.pg, mitglieder=[people.pg])
 
@@ -38,6 +39,7 @@ def test_a_loaded_running_ka_can_be_completed_and_a_loaded_done_one_cannot(strat
 def test_a_loaded_running_ka_can_be_merged_into_a_loaded_done_one(strategy, people):
     running = Kernaktivitaet.objects.filter(status=KaStatus.RUNNING).order_by("code").last()
     done = Kernaktivitaet.objects.filter(status=KaStatus.DONE).order_by("code").last()
+    assert running is not None and done is not None
     services.kernaktivitaet_propose_stop(
         actor=people.zirkel, kernaktivitaet=running, reason="gleiches Ziel", merge_target=done
     )

@@ -63,7 +63,9 @@ def test_proposal_to_running_step_by_step(people, proposal):
     resolution = Resolution.objects.get(kernaktivitaet=proposal)
     assert event.resolution == resolution
     assert resolution.consultation.paper.reference == "20260815"
-    assert resolution.consultation.agenda_item.result == ResolutionResult.ADOPTED
+    agenda_item = resolution.consultation.agenda_item
+    assert agenda_item is not None
+    assert agenda_item.result == ResolutionResult.ADOPTED
     assert open_tasks(proposal) == []
     assert KaProcess.objects.get(kernaktivitaet=proposal).status == "DONE"
     assert len(events(proposal)) == 5
@@ -176,7 +178,7 @@ def test_tranche_moves_all_ka_together(people, kompetenz):
         for i in range(3)
     ]
     records = [to_council(people, ka) for ka in kas]
-    rows = {
+    rows: dict[int, dict[str, str]] = {
         records[0].pk: {"result": ResolutionResult.ADOPTED},
         records[1].pk: {"result": ResolutionResult.REJECTED},
         records[2].pk: {"result": ResolutionResult.DEFERRED, "deferred_to": "2026-11-20"},
@@ -196,7 +198,7 @@ def test_tranche_with_one_bad_row_moves_none(people, kompetenz):
         for i in range(3)
     ]
     records = [to_council(people, ka) for ka in kas]
-    rows = {
+    rows: dict[int, dict[str, str]] = {
         records[0].pk: {"result": ResolutionResult.ADOPTED},
         records[1].pk: {"result": ResolutionResult.ADOPTED},
         records[2].pk: {"result": ResolutionResult.DEFERRED},
