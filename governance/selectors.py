@@ -137,7 +137,38 @@ def _ka_search(queryset: QuerySet[Kernaktivitaet], search: str) -> QuerySet[Kern
     )
 
 
-def kernaktivitaet_list(*, filters: KaFilter, today: date) -> QuerySet[Kernaktivitaet]:
+# From the council on, a KA is public record; before, it is the administration's internal preparation.
+PUBLIC_STATUSES = (KaStatus.COUNCIL, KaStatus.RUNNING, KaStatus.DONE, KaStatus.STOPPED, KaStatus.MERGED)
+
+
+def kernaktivitaet_public_q() -> Q:
+    """KA the public may see: those before the council or after it, and those the council rejected."""
+    council_rejected = Exists(Resolution.objects.filter(kernaktivitaet=OuterRef("pk")))
+    return Q(status__in=PUBLIC_STATUSES) | (Q(status=KaStatus.REJECTED) & Q(council_rejected))
+
+
+def kernaktivitaet_visible_q(user: Any) -> Q:
+    """KA this user may see: all for the roles that read internal data, otherwise the public ones plus the
+    user's own (project group) and those of a Kompetenz they oversee."""
+    visible = kernaktivitaet_public_q()
+    if not user.is_authenticated or not user.is_active:
+        return visible
+    if user.has_perm("governance.view_internal_kernaktivitaet"):
+        return Q()
+    from guardian.shortcuts import get_objects_for_user
+
+    members = Kernaktivitaet.projektgruppe.through.objects.filter(
+        kernaktivitaet_id=OuterRef("pk"), user_id=user.pk
+    )
+    overseen = get_objects_for_user(
+        user, "governance.oversee_kompetenz", klass=Kompetenz, accept_global_perms=False
+    )
+    return visible | Q(projektleitung=user) | Q(Exists(members)) | Q(kompetenz__in=overseen.values("pk"))
+
+
+def kernaktivitaet_list(
+    *, filters: KaFilter, today: date, visible: Q | None = None
+) -> QuerySet[Kernaktivitaet]:
     """The KA overview: filtered, searched and sorted, with the joins the table needs (one query per page,
     one for the count, one for the Querschnittsthemen)."""
     overdue_reports = Statusbericht.objects.filter(
@@ -148,6 +179,8 @@ def kernaktivitaet_list(*, filters: KaFilter, today: date) -> QuerySet[Kernaktiv
         .prefetch_related("querschnittsthemen")
         .annotate(has_overdue_report=Exists(overdue_reports), status_position=_status_position())
     )
+    if visible is not None:
+        queryset = queryset.filter(visible)
     if filters.kompetenz is not None:
         queryset = queryset.filter(kompetenz=filters.kompetenz)
     if filters.schwerpunkt is not None:
@@ -232,6 +265,12 @@ def kernaktivitaet_internal_visible(*, user: Any, ka: Kernaktivitaet) -> bool:
     )
 
 
+def kernaktivitaet_is_public(ka: Kernaktivitaet) -> bool:
+    if ka.status in PUBLIC_STATUSES:
+        return True
+    return ka.status == KaStatus.REJECTED and any(True for _ in ka.resolutions.all())
+
+
 @dataclass
 class LifecycleStep:
     status: KaStatus
@@ -310,7 +349,9 @@ class MapRow:
     without_schwerpunkt: MapCell
 
 
-def strategy_map(*, slots: int = MAX_SCHWERPUNKTE_PER_KOMPETENZ, limit: int = MAP_CELL_LIMIT) -> list[MapRow]:
+def strategy_map(
+    *, slots: int = MAX_SCHWERPUNKTE_PER_KOMPETENZ, limit: int = MAP_CELL_LIMIT, visible: Q | None = None
+) -> list[MapRow]:
     """The 5×5 map Kompetenz × Schwerpunkt with the KA of each cell, at most ``limit`` named per cell
     (three queries)."""
     kompetenzen = list(Kompetenz.objects.order_by("position"))
@@ -319,7 +360,8 @@ def strategy_map(*, slots: int = MAX_SCHWERPUNKTE_PER_KOMPETENZ, limit: int = MA
     totals: dict[tuple[int, int | None], int] = defaultdict(int)
     labels = {status.value: str(status.label) for status in KaStatus}
     url_pattern = reverse("governance:ka_detail", args=["CODE"])
-    for code, status, kompetenz_id, position in Kernaktivitaet.objects.order_by("code").values_list(
+    rows = Kernaktivitaet.objects.filter(visible if visible is not None else Q())
+    for code, status, kompetenz_id, position in rows.order_by("code").values_list(
         "code", "status", "kompetenz_id", "schwerpunkt__position"
     ):
         slot = (kompetenz_id, position)

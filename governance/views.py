@@ -21,9 +21,11 @@ from .selectors import (
     KA_SORT_FIELDS,
     KA_STATUS_ORDER,
     kernaktivitaet_internal_visible,
+    kernaktivitaet_is_public,
     kernaktivitaet_lifecycle_steps,
     kernaktivitaet_list,
     kernaktivitaet_page_get,
+    kernaktivitaet_visible_q,
     kompetenz_list_with_status_counts,
     querschnittsthema_counts_per_kompetenz,
     statusbericht_overdue_list,
@@ -99,7 +101,9 @@ def kernaktivitaet_overview(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         form.mark_errors()
     filters = form.to_filter()
-    queryset = kernaktivitaet_list(filters=filters, today=timezone.localdate())
+    queryset = kernaktivitaet_list(
+        filters=filters, today=timezone.localdate(), visible=kernaktivitaet_visible_q(request.user)
+    )
     page = _page_with_total(queryset, request.GET.get("page"))
     page_query = request.GET.copy()
     page_query.pop("page", None)
@@ -134,6 +138,9 @@ def kernaktivitaet_detail(request: HttpRequest, code: str) -> HttpResponse:
     except Kernaktivitaet.DoesNotExist:
         raise Http404(_("Diese Kernaktivität gibt es nicht.")) from None
     internal = kernaktivitaet_internal_visible(user=request.user, ka=ka)
+    # A proposal still in the administration's preparation is not public record: the public gets a 404.
+    if not internal and not kernaktivitaet_is_public(ka):
+        raise Http404(_("Diese Kernaktivität gibt es nicht."))
     if internal:
         prefetch_related_objects([ka], "projektgruppe")
     return render(
@@ -169,7 +176,7 @@ def ka_actions_for(request: HttpRequest, ka: Kernaktivitaet) -> str:
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     kompetenzen = list(kompetenz_list_with_status_counts())
-    map_rows = strategy_map()
+    map_rows = strategy_map(visible=kernaktivitaet_visible_q(request.user))
     burnup = tranche_burnup()
     themen, thema_rows = querschnittsthema_counts_per_kompetenz()
     overdue = list(statusbericht_overdue_list(today=today)[: OVERDUE_LIST_LIMIT + 1])

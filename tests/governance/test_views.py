@@ -266,7 +266,11 @@ def test_strategy_map_names_at_most_24_ka_per_cell_and_counts_the_rest(
     ]
     Kernaktivitaet.objects.bulk_create(
         Kernaktivitaet(
-            code=f"MAP-{i:02d}", titel=f"K {i}", kompetenz=schwerpunkt.kompetenz, schwerpunkt=schwerpunkt
+            code=f"MAP-{i:02d}",
+            titel=f"K {i}",
+            kompetenz=schwerpunkt.kompetenz,
+            schwerpunkt=schwerpunkt,
+            status=KaStatus.RUNNING,
         )
         for i in range(30)
     )
