@@ -220,8 +220,11 @@ def seed(total_ka: int, rows: int) -> dict[str, int]:
 
 def sample_codes() -> tuple[list[str], list[int]]:
     from governance.models import Kernaktivitaet, Kompetenz
+    from governance.selectors import kernaktivitaet_public_q
 
-    codes = list(Kernaktivitaet.objects.order_by("?").values_list("code", flat=True)[:500])
+    # The load is anonymous, so it asks for the pages the public may see.
+    public = Kernaktivitaet.objects.filter(kernaktivitaet_public_q())
+    codes = list(public.order_by("?").values_list("code", flat=True)[:500])
     return codes, list(Kompetenz.objects.values_list("pk", flat=True))
 
 
