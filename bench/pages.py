@@ -1,8 +1,9 @@
-"""Load benchmark of the public pages: KA overview, dashboard and KA page under 20 concurrent users.
+"""Load benchmark of the daily pages: KA overview and search, Meine Aufgaben, dashboard and KA page.
 
-Seeds a PostgreSQL database of its own with the real Bochum Strategie plus generated KA (default 10,000) and
-task-like rows (default 100,000: status reports and audit events, half each), starts gunicorn on 127.0.0.1 and
-measures with a bounded number of requests from concurrent threads. Prints p50/p95 per page and the machine.
+Seeds a PostgreSQL database of its own with the real Bochum Strategie plus generated KA (default 10,000),
+their decision processes with 100,000 viewflow tasks, staff accounts per role, status reports and audit
+events; starts gunicorn on 127.0.0.1 and lets 20 concurrent users (signed-in staff and the anonymous public)
+click through the pages, back to back or with a think time. Prints p50/p95 per page and the machine.
 
     .venv/bin/python bench/pages.py                       # postgres://postgres@127.0.0.1:5432/bochum_bench
     .venv/bin/python bench/pages.py --requests 3000 --users 20 --workers 5
@@ -24,8 +25,10 @@ import time
 import urllib.error
 import urllib.request
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,10 +41,19 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bochum_bench")
     parser.add_argument("--ka", type=int, default=10_000, help="number of KA in total (real ones included)")
-    parser.add_argument(
-        "--rows", type=int, default=100_000, help="task-like rows: status reports + audit events"
-    )
+    parser.add_argument("--tasks", type=int, default=100_000, help="viewflow tasks of the decision processes")
+    parser.add_argument("--reports", type=int, default=20_000, help="status reports")
+    parser.add_argument("--events", type=int, default=50_000, help="audit events (KA timelines)")
     parser.add_argument("--users", type=int, default=20, help="concurrent users")
+    parser.add_argument(
+        "--public-share", type=float, default=0.2, help="share of the users who are the anonymous public"
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds a user reads before the next click (0: back-to-back requests, the harshest load)",
+    )
     parser.add_argument("--requests", type=int, default=2_000, help="requests in total (upper bound)")
     parser.add_argument("--duration", type=float, default=120.0, help="seconds at most")
     parser.add_argument("--warmup", type=int, default=30, help="requests before measuring")
@@ -89,17 +101,19 @@ def ensure_database(database_url: str, reseed: bool) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def seed(total_ka: int, rows: int) -> dict[str, int]:
-    """Real strategy plus generated KA, reports and audit events (idempotent: tops up to the targets)."""
+def seed(total_ka: int, tasks: int, reports: int, events: int) -> dict[str, int]:
+    """Real strategy plus generated KA, decision processes with their tasks, staff accounts, status reports
+    and audit events (idempotent: tops up to the targets)."""
     import django
 
     django.setup()
     from django.core.management import call_command
     from django.db import transaction
     from django.utils import timezone
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
 
     from governance.models import (
-        Ampel,
         AuditEvent,
         KaStatus,
         Kernaktivitaet,
@@ -161,71 +175,290 @@ def seed(total_ka: int, rows: int) -> dict[str, int]:
         start += size
         missing -= size
 
-    generated = list(Kernaktivitaet.objects.filter(code__startswith="BENCH-").values_list("pk", flat=True))
+    generated = list(
+        Kernaktivitaet.objects.filter(code__startswith="BENCH-").values_list("pk", "status").order_by("pk")
+    )
+    users = seed_users(generated, rng)
+    seed_tasks(generated, tasks, users, rng)
+    seed_reports([pk for pk, _status in generated], reports, rng)
+    seed_events([pk for pk, _status in generated], events, rng)
     today = timezone.localdate()
-    reports_wanted = rows // 2 - Statusbericht.objects.count()
-    if reports_wanted > 0 and generated:
-        per_ka = max(1, -(-reports_wanted // len(generated)))
-        objs = []
-        for pk in generated:
-            for n in range(per_ka):
-                due = today - timedelta(days=182 * n + rng.randint(-20, 20))
-                open_report = n == 0
-                objs.append(
-                    Statusbericht(
-                        kernaktivitaet_id=pk,
-                        faellig_am=due,
-                        state=(rng.choice([StatusberichtState.DUE, StatusberichtState.RETURNED]))
-                        if open_report
-                        else StatusberichtState.ACCEPTED,
-                        ampel_zeitplan=rng.choice(list(Ampel)),
-                        ampel_budget=rng.choice(list(Ampel)),
-                        ampel_umfang=rng.choice(list(Ampel)),
-                        fortschritt_prozent=rng.randint(0, 100),
-                        text_oeffentlich="Sachstand für die Öffentlichkeit.",
-                    )
-                )
-                if len(objs) >= reports_wanted:
-                    break
-            if len(objs) >= reports_wanted:
-                break
-        Statusbericht.objects.bulk_create(objs, batch_size=5_000, ignore_conflicts=True)
-    events_wanted = rows - rows // 2 - AuditEvent.objects.count()
-    if events_wanted > 0 and generated:
-        path = [KaStatus.PROPOSED, KaStatus.ZIRKEL_REVIEW, KaStatus.BOARD_DECISION, KaStatus.COUNCIL]
-        events: list[AuditEvent] = []
-        while len(events) < events_wanted:
-            pk = rng.choice(generated)
-            step = rng.randrange(len(path))
-            events.append(
-                AuditEvent(
-                    kernaktivitaet_id=pk,
-                    action="transition",
-                    from_status=path[step],
-                    to_status=path[step + 1] if step + 1 < len(path) else KaStatus.RUNNING,
-                    reason="Lasttest",
-                    created_at=timezone.now() - timedelta(days=rng.randint(0, 2000)),
-                )
-            )
-        AuditEvent.objects.bulk_create(events, batch_size=5_000)
     return {
         "ka": Kernaktivitaet.objects.count(),
+        "viewflow_tasks": Task.objects.count(),
+        "open_tasks": Task.objects.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED]).count(),
         "statusberichte": Statusbericht.objects.count(),
         "audit_events": AuditEvent.objects.count(),
-        "open_overdue": Statusbericht.objects.filter(
+        "open_overdue_reports": Statusbericht.objects.filter(
             state__in=[StatusberichtState.DUE, StatusberichtState.RETURNED], faellig_am__lt=today
         ).count(),
     }
 
 
-def sample_codes() -> tuple[list[str], list[int]]:
+# The task chain each status leaves behind in the decision process (the open task last, if any).
+PROPOSAL_DONE = ["start_proposal", "zirkel_review", "board_decision", "council_record", "end"]
+CHAINS: dict[str, list[tuple[str, list[str]]]] = {
+    "proposed": [("proposal", ["start_proposal", "zirkel_review", "rework"])],
+    "zirkel_review": [("proposal", ["start_proposal", "zirkel_review"])],
+    "board_decision": [("proposal", ["start_proposal", "zirkel_review", "board_decision"])],
+    "council": [("proposal", ["start_proposal", "zirkel_review", "board_decision", "council_record"])],
+    "running": [("proposal", PROPOSAL_DONE)],
+    "done": [("proposal", PROPOSAL_DONE), ("completion", ["start_completion", "confirm_completion", "end"])],
+    "stopped": [("proposal", PROPOSAL_DONE), ("stop_merge", ["start_stop_merge", "board_stop_merge", "end"])],
+    "rejected": [("proposal", ["start_proposal", "zirkel_review", "board_decision", "end"])],
+}
+
+
+NODE_ROLES = {
+    "zirkel_review": "Strategiezirkel",
+    "confirm_completion": "Strategiezirkel",
+    "board_decision": "Verwaltungsvorstand",
+    "board_stop_merge": "Verwaltungsvorstand",
+    "council_record": "Ratsbuero",
+    "rework": "Projektgruppe",
+}
+# The staff accounts of the load: who works in the app every day, by role.
+STAFF = {
+    "Strategiezirkel": 5,
+    "Verwaltungsvorstand": 3,
+    "Ratsbuero": 3,
+    "Projektgruppe": 6,
+    "Kompetenzverantwortliche": 3,
+}
+
+
+def seed_users(generated: list[tuple[int, str]], rng: random.Random) -> dict[str, list[Any]]:
+    """Staff accounts per role; each project lead leads a few dozen generated KA."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from governance.models import Kernaktivitaet, Kompetenz
+    from governance.services import kernaktivitaet_set_projektgruppe, kompetenz_set_verantwortliche
+
+    User = get_user_model()
+    users: dict[str, list[Any]] = {}
+    for role, count in STAFF.items():
+        group = Group.objects.get(name=role)
+        users[role] = []
+        for n in range(count):
+            user, created = User.objects.get_or_create(
+                username=f"bench-{role.lower()}-{n}",
+                defaults={"email": f"bench-{role.lower()}-{n}@bochum.example"},
+            )
+            if created:
+                user.set_unusable_password()
+                user.save()
+                user.groups.add(group)
+            users[role].append(user)
+    leads = users["Projektgruppe"]
+    if not Kernaktivitaet.objects.filter(projektleitung__in=leads).exists():
+        for lead in leads:
+            for pk, _status in rng.sample(generated, min(40, len(generated))):
+                ka = Kernaktivitaet.objects.get(pk=pk)
+                kernaktivitaet_set_projektgruppe(kernaktivitaet=ka, projektleitung=lead, mitglieder=[lead])
+        for user, kompetenz in zip(
+            users["Kompetenzverantwortliche"], Kompetenz.objects.order_by("position"), strict=False
+        ):
+            kompetenz_set_verantwortliche(kompetenz=kompetenz, users=[user])
+    return users
+
+
+def seed_tasks(
+    generated: list[tuple[int, str]], wanted: int, users: dict[str, list[Any]], rng: random.Random
+) -> None:
+    """Decision processes as the engine leaves them: a KaProcess per process, its viewflow tasks in order.
+
+    Returned-and-resubmitted rounds (Zirkel review, rework) are added until ``wanted`` tasks exist, as real
+    proposals go back and forth. Bulk inserts keep seeding fast; the rows have the engine's own shape: done
+    tasks name who executed them, some open tasks are claimed by a person of the right role.
+    """
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from viewflow.workflow.models import Process, Task
+    from viewflow.workflow.status import STATUS
+
+    from workflow.flows import KaDecisionFlow
+    from workflow.models import KaProcess
+
+    if Task.objects.count() >= wanted or not generated:
+        return
+    leads_of: dict[int, Any] = {}
+    for lead in users["Projektgruppe"]:
+        for pk in lead.geleitete_kernaktivitaeten.values_list("pk", flat=True):
+            leads_of[pk] = lead
+    already = set(KaProcess.objects.values_list("kernaktivitaet_id", flat=True))
+    todo = [(pk, status) for pk, status in generated if pk not in already]
+    base = sum(len(chain) for _pk, status in todo for _kind, chain in CHAINS[status])
+    rounds_for: dict[int, int] = defaultdict(int)
+    for _ in range(max(0, (wanted - Task.objects.count() - base) // 2)):
+        rounds_for[rng.choice(todo)[0]] += 1
+
+    def person_for(node: str, pk: int) -> Any:
+        if node == "rework":
+            return leads_of.get(pk)
+        role = NODE_ROLES.get(node)
+        return rng.choice(users[role]) if role else None
+
+    now = timezone.now()
+    for offset in range(0, len(todo), 1_000):
+        plans = []
+        for pk, status in todo[offset : offset + 1_000]:
+            created = now - timedelta(days=rng.randint(400, 2000))
+            for kind, chain in CHAINS[status]:
+                nodes = list(chain)
+                if kind == "proposal" and rounds_for[pk]:
+                    nodes[1:1] = ["zirkel_review", "rework"] * rounds_for[pk]
+                plans.append((pk, kind, nodes, created))
+                created += timedelta(days=rng.randint(20, 300))
+        with transaction.atomic():
+            processes = Process.objects.bulk_create(
+                Process(
+                    flow_class=KaDecisionFlow,
+                    status=STATUS.DONE if nodes[-1] == "end" else STATUS.NEW,
+                    created=created,
+                    finished=created + timedelta(days=7 * len(nodes)) if nodes[-1] == "end" else None,
+                )
+                for _pk, _kind, nodes, created in plans
+            )
+            # KaProcess inherits from Process (multi-table), which bulk_create cannot insert.
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {KaProcess._meta.db_table} (process_ptr_id, kernaktivitaet_id, kind) "
+                    "VALUES (%s, %s, %s)",
+                    [
+                        (process.pk, pk, kind)
+                        for process, (pk, kind, _n, _c) in zip(processes, plans, strict=True)
+                    ],
+                )
+            tasks: list[Task] = []
+            for process, (pk, _kind, nodes, created) in zip(processes, plans, strict=True):
+                for index, name in enumerate(nodes):
+                    is_open = index == len(nodes) - 1 and name != "end"
+                    at = created + timedelta(days=7 * index, hours=rng.randint(0, 8))
+                    person = person_for(name, pk)
+                    claimed = is_open and person is not None and rng.random() < 0.3
+                    if name.startswith("start"):
+                        node_type = "START"
+                    elif name == "end":
+                        node_type = "END"
+                    else:
+                        node_type = "HUMAN"
+                    tasks.append(
+                        Task(
+                            process=process,
+                            flow_task=getattr(KaDecisionFlow, name),
+                            flow_task_type=node_type,
+                            status=STATUS.ASSIGNED if claimed else STATUS.NEW if is_open else STATUS.DONE,
+                            created=at,
+                            assigned=at if claimed else None,
+                            owner=person if claimed or (not is_open and node_type == "HUMAN") else None,
+                            finished=None if is_open else at + timedelta(days=rng.randint(0, 6)),
+                            data={"executed_by": person.pk}
+                            if person is not None and not is_open and node_type == "HUMAN"
+                            else {},
+                        )
+                    )
+            Task.objects.bulk_create(tasks, batch_size=5_000)
+
+
+def seed_reports(generated: list[int], wanted: int, rng: random.Random) -> None:
+    from django.utils import timezone
+
+    from governance.models import Ampel, Statusbericht, StatusberichtState
+
+    missing = wanted - Statusbericht.objects.count()
+    if missing <= 0 or not generated:
+        return
+    today = timezone.localdate()
+    per_ka = max(1, -(-missing // len(generated)))
+    objs: list[Statusbericht] = []
+    for pk in generated:
+        for n in range(per_ka):
+            due = today - timedelta(days=182 * n + rng.randint(-20, 20))
+            objs.append(
+                Statusbericht(
+                    kernaktivitaet_id=pk,
+                    faellig_am=due,
+                    state=rng.choice(
+                        [StatusberichtState.DUE, StatusberichtState.RETURNED, StatusberichtState.SUBMITTED]
+                    )
+                    if n == 0
+                    else StatusberichtState.ACCEPTED,
+                    ampel_zeitplan=rng.choice(list(Ampel)),
+                    ampel_budget=rng.choice(list(Ampel)),
+                    ampel_umfang=rng.choice(list(Ampel)),
+                    fortschritt_prozent=rng.randint(0, 100),
+                    text_oeffentlich="Sachstand für die Öffentlichkeit.",
+                )
+            )
+        if len(objs) >= missing:
+            break
+    Statusbericht.objects.bulk_create(objs[:missing], batch_size=5_000, ignore_conflicts=True)
+
+
+def seed_events(generated: list[int], wanted: int, rng: random.Random) -> None:
+    from django.utils import timezone
+
+    from governance.models import AuditEvent, KaStatus
+
+    missing = wanted - AuditEvent.objects.count()
+    if missing <= 0 or not generated:
+        return
+    path = [KaStatus.PROPOSED, KaStatus.ZIRKEL_REVIEW, KaStatus.BOARD_DECISION, KaStatus.COUNCIL]
+    events: list[AuditEvent] = []
+    for _ in range(missing):
+        step = rng.randrange(len(path))
+        events.append(
+            AuditEvent(
+                kernaktivitaet_id=rng.choice(generated),
+                action="transition",
+                from_status=path[step],
+                to_status=path[step + 1] if step + 1 < len(path) else KaStatus.RUNNING,
+                reason="Lasttest",
+                created_at=timezone.now() - timedelta(days=rng.randint(0, 2000)),
+            )
+        )
+    AuditEvent.objects.bulk_create(events, batch_size=5_000)
+
+
+@dataclass
+class Visitor:
+    """One of the concurrent users: a staff account with its session cookie, or the anonymous public."""
+
+    name: str
+    cookie: str | None
+    codes: list[str]
+
+
+def visitors(count: int, public_share: float) -> tuple[list[Visitor], list[int]]:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+
     from governance.models import Kernaktivitaet, Kompetenz
     from governance.selectors import kernaktivitaet_public_q
 
-    # The load is anonymous, so it asks for the pages the public may see.
-    public = Kernaktivitaet.objects.filter(kernaktivitaet_public_q())
-    codes = list(public.order_by("?").values_list("code", flat=True)[:500])
-    return codes, list(Kompetenz.objects.values_list("pk", flat=True))
+    public_codes = list(
+        Kernaktivitaet.objects.filter(kernaktivitaet_public_q())
+        .order_by("?")
+        .values_list("code", flat=True)[:500]
+    )
+    all_codes = list(Kernaktivitaet.objects.order_by("?").values_list("code", flat=True)[:500])
+    staff = list(get_user_model().objects.filter(username__startswith="bench-").order_by("username"))
+    anonymous = round(count * public_share)
+    result = [Visitor(f"public-{n}", None, public_codes) for n in range(anonymous)]
+    for n in range(count - anonymous):
+        user = staff[n % len(staff)]
+        # A real login's session, without posting the login form for every account.
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        result.append(
+            Visitor(user.username, f"{settings.SESSION_COOKIE_NAME}={session.session_key}", all_codes)
+        )
+    return result, list(Kompetenz.objects.values_list("pk", flat=True))
 
 
 def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
@@ -258,12 +491,18 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
     raise SystemExit("gunicorn did not answer within 60 s")
 
 
-def make_request_plan(codes: list[str], kompetenz_ids: list[int], rng: random.Random) -> tuple[str, str]:
-    kind = rng.choices(["overview", "search", "dashboard", "ka_page"], weights=[3, 1, 3, 3])[0]
+PAGES = ("overview", "search", "tasks", "dashboard", "ka_page")
+
+
+def make_request_plan(visitor: Visitor, kompetenz_ids: list[int], rng: random.Random) -> tuple[str, str]:
+    kinds = ["overview", "search", "dashboard", "ka_page"] + (["tasks"] if visitor.cookie else [])
+    kind = rng.choices(kinds, weights=[3, 1, 2, 2, 3][: len(kinds)])[0]
+    if kind == "tasks":
+        return kind, "/aufgaben/"
     if kind == "dashboard":
         return kind, "/dashboard/"
     if kind == "ka_page":
-        return kind, f"/kernaktivitaeten/{rng.choice(codes)}/"
+        return kind, f"/kernaktivitaeten/{rng.choice(visitor.codes)}/"
     if kind == "search":
         return kind, f"/kernaktivitaeten/?q={rng.choice(['Bildung', 'Quartier', 'Klima', 'Markthalle'])}"
     variants = [
@@ -277,29 +516,41 @@ def make_request_plan(codes: list[str], kompetenz_ids: list[int], rng: random.Ra
 
 
 def run_load(
-    base: str, users: int, total: int, duration: float, warmup: int, codes: list[str], kompetenzen: list[int]
-):
+    base: str,
+    crowd: list[Visitor],
+    kompetenzen: list[int],
+    *,
+    total: int,
+    duration: float,
+    warmup: int,
+    think: float,
+) -> tuple[dict[str, list[float]], dict[str, int], float]:
     timings: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     lock = threading.Lock()
     issued = 0
     deadline = time.monotonic() + duration
 
-    def worker(seed: int) -> None:
+    def worker(visitor: Visitor, seed: int) -> None:
         nonlocal issued
         rng = random.Random(seed)
+        headers = {"Accept-Language": "de", "Accept-Encoding": "gzip"}
+        if visitor.cookie:
+            headers["Cookie"] = visitor.cookie
         while True:
             with lock:
                 if issued >= total + warmup or time.monotonic() > deadline:
                     return
                 issued += 1
                 measured = issued > warmup
-            kind, path = make_request_plan(codes, kompetenzen, rng)
+            kind, path = make_request_plan(visitor, kompetenzen, rng)
             started = time.perf_counter()
             try:
-                with urllib.request.urlopen(base + path, timeout=60) as response:
+                request = urllib.request.Request(base + path, headers=headers)
+                with urllib.request.urlopen(request, timeout=60) as response:
                     response.read()
-                    ok = response.status == 200
+                    # A lost session would answer with the login page: only the page itself counts.
+                    ok = response.status == 200 and "/anmelden/" not in response.url
             except OSError:
                 ok = False
             elapsed = time.perf_counter() - started
@@ -309,8 +560,11 @@ def run_load(
                         timings[kind].append(elapsed)
                     else:
                         errors[kind] += 1
+            if think:
+                # People read before they click again: exponential think time around the mean.
+                time.sleep(rng.expovariate(1 / think))
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(users)]
+    threads = [threading.Thread(target=worker, args=(v, i)) for i, v in enumerate(crowd)]
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -362,9 +616,9 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     ensure_database(args.database_url, args.reseed)
     seeding = time.monotonic()
-    counts = seed(args.ka, args.rows)
+    counts = seed(args.ka, args.tasks, args.reports, args.events)
     print(f"data: {counts} (seeded/checked in {time.monotonic() - seeding:.0f} s)")
-    codes, kompetenzen = sample_codes()
+    crowd, kompetenzen = visitors(args.users, args.public_share)
     from django.db import connections
 
     connections.close_all()
@@ -373,7 +627,13 @@ def main() -> None:
     server = start_server(env, port, args.workers)
     try:
         timings, errors, wall = run_load(
-            f"http://{HOST}:{port}", args.users, args.requests, args.duration, args.warmup, codes, kompetenzen
+            f"http://{HOST}:{port}",
+            crowd,
+            kompetenzen,
+            total=args.requests,
+            duration=args.duration,
+            warmup=args.warmup,
+            think=args.think,
         )
     finally:
         server.terminate()
@@ -384,14 +644,16 @@ def main() -> None:
     print(f"  load average (1 min) before the run {load_before:.1f}, after {os.getloadavg()[0]:.1f}")
     measured = sum(len(v) for v in timings.values())
     print(
-        f"load: {args.users} concurrent users, gunicorn {args.workers} sync workers, "
+        f"load: {args.users} concurrent users ({sum(1 for v in crowd if v.cookie)} signed-in staff, "
+        f"{sum(1 for v in crowd if not v.cookie)} public), think time {args.think:g} s, "
+        f"gunicorn {args.workers} sync workers, "
         f"{measured} measured requests in {wall:.1f} s ({measured / wall:.1f} req/s), "
         f"{args.warmup} warm-up requests not counted"
     )
     print(
         f"{'page':<12}{'requests':>10}{'errors':>8}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'mean ms':>10}"
     )
-    for kind in ("overview", "search", "dashboard", "ka_page"):
+    for kind in PAGES:
         values = timings.get(kind, [])
         if not values:
             print(f"{kind:<12}{0:>10}{errors.get(kind, 0):>8}")

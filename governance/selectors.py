@@ -120,15 +120,17 @@ def _ka_search(queryset: QuerySet[Kernaktivitaet], search: str) -> QuerySet[Kern
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchVector
 
-        # Same expression as a GIN index on the model would use:
-        # GinIndex(SearchVector("titel", "beschreibung", "smart_ziele", config="german"), name=...)
+        # The expression of the GIN index ka_search_document_idx (migration governance 0004): keep them equal.
         vector = SearchVector("titel", "beschreibung", "smart_ziele", config="german")
         words = re.findall(r"\w+", search)
         if not words:
             return queryset.filter(code_match)
         # Each word, also as the start of a longer one ("Markt" finds "Markthalle"); \w+ keeps out operators.
         query = SearchQuery(" & ".join(f"{word}:*" for word in words), config="german", search_type="raw")
-        return queryset.annotate(search_document=vector).filter(Q(search_document=query) | code_match)
+        # As a subquery, the index answers the text search alone; OR-ed into the outer query, PostgreSQL
+        # would compute the document of every matching KA again (325 ms against 4 ms for 10,000 hits).
+        matches = Kernaktivitaet.objects.annotate(search_document=vector).filter(search_document=query)
+        return queryset.filter(Q(pk__in=matches.values("pk")) | code_match)
     return queryset.filter(
         code_match
         | Q(titel__icontains=search)

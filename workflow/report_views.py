@@ -13,6 +13,7 @@ from governance.models import Statusbericht, StatusberichtState
 from governance.selectors import kernaktivitaet_internal_visible
 
 from .report_forms import StatusberichtForm, StatusberichtReviewForm
+from .selectors import paged
 
 
 @login_required
@@ -21,8 +22,13 @@ def berichte(request: HttpRequest) -> HttpResponse:
         request,
         "workflow/berichte.html",
         {
-            "owed": report_selectors.statusbericht_owed_by_list(user=request.user),
-            "to_review": report_selectors.statusbericht_to_review_list(user=request.user),
+            "owed": paged(
+                report_selectors.statusbericht_owed_by_list(user=request.user), request.GET.get("owed_page")
+            ),
+            "to_review": paged(
+                report_selectors.statusbericht_to_review_list(user=request.user),
+                request.GET.get("review_page"),
+            ),
             "today": timezone.localdate(),
         },
     )

@@ -5,16 +5,33 @@ people who may do it (role right or object right, four-eyes, not the requester).
 tasks and those of the people they stand in for today, never more than those people may do.
 """
 
+import operator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import reduce
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from governance.models import Kernaktivitaet
+from governance.models import Kernaktivitaet, Resolution
 
 from .flows import HUMAN_NODES, NODE_ACTIONS, KaDecisionFlow
 from .rights import RULES, absent_principals
@@ -72,46 +89,161 @@ def may_do_q(person: Any, *, actor: Any = None) -> Q:
     return allowed
 
 
+# Rows per section of the task list: a queue of hundreds is paged, not rendered whole.
+TASK_PAGE_SIZE = 25
+
+
 @dataclass
 class Entry:
     task: Task
     # The absent person the deputy acts for, or None for one's own tasks.
     for_person: Any = None
+    # The time limit of the decision, when the task has one.
+    due: date | None = None
+    today: date | None = None
 
     @property
     def kernaktivitaet(self) -> Kernaktivitaet:
         return self.task.process.kaprocess.kernaktivitaet
 
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.today is not None and self.due < self.today
+
+
+@dataclass
+class Section:
+    """One page of a list section (open tasks, reports) and the size of the whole section."""
+
+    entries: list[Any]
+    total: int
+    number: int = 1
+    size: int | None = TASK_PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size)) if self.size else 1
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
 
 @dataclass
 class TaskLists:
-    inbox: list[Entry]
-    queue: list[Entry]
+    inbox: Section
+    queue: Section
     done: list[Entry]
     principals: list[Any]
 
 
-def task_lists(user: Any, *, done_limit: int = 10, kernaktivitaet: Kernaktivitaet | None = None) -> TaskLists:
+def _time_limits() -> dict[str, int]:
+    """Days each decision may take (the admin's deadline settings), by node name."""
+    from notifications.models import DeadlineSettings
+
+    cfg = DeadlineSettings.get()
+    return {
+        "zirkel_review": cfg.frist_pruefung_tage,
+        "confirm_completion": cfg.frist_pruefung_tage,
+        "board_decision": cfg.frist_vorstand_tage,
+        "board_stop_merge": cfg.frist_vorstand_tage,
+        "council_record": cfg.frist_ratsbeschluss_tage,
+    }
+
+
+def _due(task: Task, limits: dict[str, int]) -> date | None:
+    days = limits.get(task.flow_task.name)
+    if days is None:
+        return None
+    # The council's limit runs from the session the resolution was deferred to, as the reminders count.
+    start = max(filter(None, [timezone.localdate(task.created), getattr(task, "deferred_to", None)]))
+    return start + timedelta(days=days)
+
+
+def _page_number(value: Any) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 1
+
+
+def clamp_page(number: Any, total: int, size: int) -> int:
+    """A valid page number for ``total`` rows: garbage is the first page, beyond the end the last."""
+    return min(_page_number(number), max(1, -(-total // size)))
+
+
+def paged(queryset: QuerySet[Any], number: Any, size: int = TASK_PAGE_SIZE) -> Section:
+    """One page of a queryset with its total (two queries at any size)."""
+    total = queryset.count()
+    page = clamp_page(number, total, size)
+    return Section(list(queryset[(page - 1) * size : page * size]), total, page, size)
+
+
+def task_lists(
+    user: Any,
+    *,
+    done_limit: int = 10,
+    kernaktivitaet: Kernaktivitaet | None = None,
+    page_size: int | None = TASK_PAGE_SIZE,
+    inbox_page: Any = 1,
+    queue_page: Any = 1,
+) -> TaskLists:
     """Inbox (claimed by me or the person I stand in for), queue (open, may do) and my recently done tasks;
-    only those of one KA when it is given."""
+    only those of one KA when it is given. Inbox and queue come a page at a time, oldest first, each with its
+    total; the number of queries is the same for any number of tasks and deputies."""
     principals = absent_principals(user)
     scope = Q(**{KA: kernaktivitaet}) if kernaktivitaet is not None else Q()
-    people = [(user, None), *[(p, p) for p in principals]]
-    inbox: list[Entry] = []
-    queue: list[Entry] = []
-    seen: set[int] = set()
-    for person, for_person in people:
-        may = may_do_q(person, actor=user)
-        open_tasks = (
-            task_base()
-            .filter(scope, may)
-            .filter(Q(status=STATUS.NEW) | Q(status=STATUS.ASSIGNED, owner_id=person.pk))
+    # Whose task it is: mine first, then the people I stand in for (a task two of us may do counts as mine).
+    whose = [
+        (
+            may_do_q(person, actor=user)
+            & (Q(status=STATUS.NEW) | Q(status=STATUS.ASSIGNED, owner_id=person.pk)),
+            for_person,
         )
-        for task in open_tasks.order_by("created", "pk"):
-            if task.pk in seen:
-                continue
-            seen.add(task.pk)
-            (inbox if task.status == STATUS.ASSIGNED else queue).append(Entry(task, for_person))
+        for person, for_person in [(user, None), *[(p, p) for p in principals]]
+    ]
+    open_tasks = task_base().filter(scope).filter(reduce(operator.or_, (q for q, _person in whose)))
+    totals = open_tasks.aggregate(
+        inbox=Count("pk", filter=Q(status=STATUS.ASSIGNED)), queue=Count("pk", filter=Q(status=STATUS.NEW))
+    )
+    for_person_of = Case(
+        *[When(q, then=Value(person.pk if person else None)) for q, person in whose],
+        output_field=IntegerField(),
+    )
+    deferred_to = Resolution.objects.filter(
+        kernaktivitaet_id=OuterRef(f"{KA}_id"), deferred_to__isnull=False
+    ).order_by("-deferred_to")
+    people = {p.pk: p for p in principals}
+    limits = _time_limits()
+    today = timezone.localdate()
+
+    def section(status: str, number: Any, total: int) -> Section:
+        rows = (
+            open_tasks.filter(status=status)
+            .annotate(
+                for_person_id=for_person_of, deferred_to=Subquery(deferred_to.values("deferred_to")[:1])
+            )
+            .order_by("created", "pk")
+        )
+        page = clamp_page(number, total, page_size) if page_size else 1
+        if page_size:
+            rows = rows[(page - 1) * page_size : page * page_size]
+        entries = [Entry(task, people.get(task.for_person_id), _due(task, limits), today) for task in rows]
+        return Section(entries, total, page, page_size)
+
     done = (
         [
             Entry(task)
@@ -122,7 +254,12 @@ def task_lists(user: Any, *, done_limit: int = 10, kernaktivitaet: Kernaktivitae
         if done_limit
         else []
     )
-    return TaskLists(inbox=inbox, queue=queue, done=done, principals=principals)
+    return TaskLists(
+        inbox=section(STATUS.ASSIGNED, inbox_page, totals["inbox"]),
+        queue=section(STATUS.NEW, queue_page, totals["queue"]),
+        done=done,
+        principals=principals,
+    )
 
 
 def task_for_user(user: Any, task_id: int) -> Entry | None:
@@ -142,7 +279,7 @@ def task_for_user(user: Any, task_id: int) -> Entry | None:
 
 def council_tasks(user: Any) -> list[Entry]:
     """The open council tasks ``user`` may record, oldest first (the rows of a tranche form)."""
-    lists = task_lists(user, done_limit=0)
+    lists = task_lists(user, done_limit=0, page_size=None)
     entries = [*lists.inbox, *lists.queue]
     entries = [e for e in entries if e.task.flow_task == KaDecisionFlow.council_record]
     return sorted(entries, key=lambda e: (e.kernaktivitaet.code, e.task.pk))

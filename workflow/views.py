@@ -39,7 +39,9 @@ def _form_refusal(form: Any, exc: InvalidInput) -> None:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    lists = selectors.task_lists(request.user)
+    lists = selectors.task_lists(
+        request.user, inbox_page=request.GET.get("inbox_page"), queue_page=request.GET.get("queue_page")
+    )
     return render(
         request,
         "workflow/inbox.html",
@@ -47,8 +49,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "lists": lists,
             "may_create": bool(rights.decide(request.user, Action.CREATE, None)),
             # Due reports are tasks of the project group too; reviews wait for the Zirkel or the Kompetenz.
-            "reports_owed": list(report_selectors.statusbericht_owed_by_list(user=request.user)),
-            "reports_to_review": list(report_selectors.statusbericht_to_review_list(user=request.user)),
+            # The most urgent ones here, all of them on the reports page.
+            "reports_owed": selectors.paged(
+                report_selectors.statusbericht_owed_by_list(user=request.user), 1
+            ),
+            "reports_to_review": selectors.paged(
+                report_selectors.statusbericht_to_review_list(user=request.user), 1
+            ),
         },
     )
 

@@ -52,7 +52,7 @@ def test_deputy_sees_and_decides_the_absent_persons_task(people, proposal, in_re
 
 def test_deputy_has_no_more_rights_than_the_absent_person(people, proposal, in_review):
     name_deputy(people.pg_other, people.nobody)
-    assert selectors.task_lists(people.nobody).queue == []
+    assert selectors.task_lists(people.nobody).queue.entries == []
     with pytest.raises(TransitionRefused, match="Strategiezirkel"):
         services.task_decide(
             actor=people.nobody,
@@ -70,7 +70,7 @@ def test_deputy_cannot_pass_it_on(people, proposal, in_review):
     second = make_user("second")
     name_deputy(people.zirkel, deputy)
     name_deputy(deputy, second)
-    assert selectors.task_lists(second).queue == []
+    assert selectors.task_lists(second).queue.entries == []
     with pytest.raises(TransitionRefused, match="nicht als Vertretung"):
         services.task_decide(
             actor=second,
@@ -87,7 +87,7 @@ def test_deputy_cannot_pass_it_on(people, proposal, in_review):
 def test_deputy_only_within_the_date_range(days_from, days_to, people, proposal, in_review):
     deputy = make_user("deputy")
     name_deputy(people.zirkel, deputy, days_from=days_from, days_to=days_to)
-    assert selectors.task_lists(deputy).queue == []
+    assert selectors.task_lists(deputy).queue.entries == []
     with pytest.raises(TransitionRefused):
         services.task_decide(
             actor=deputy,
@@ -101,7 +101,7 @@ def test_deputy_only_within_the_date_range(days_from, days_to, people, proposal,
 
 def test_four_eyes_binds_the_deputy_too(people, proposal, in_review):
     name_deputy(people.zirkel, people.pg_member)  # a member of this KA's project group
-    assert selectors.task_lists(people.pg_member).queue == []
+    assert selectors.task_lists(people.pg_member).queue.entries == []
     with pytest.raises(TransitionRefused, match="Vier-Augen"):
         services.task_decide(
             actor=people.pg_member,
