@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -92,9 +93,10 @@ def strategy_map_chart(rows: list[MapRow]) -> Chart:
     for row_index, row in enumerate(rows):
         y = head + row_index * cell_h
         chart.texts.append({"x": 4, "y": y + cell_h / 2 + 5, "text": row.kompetenz.code, "anchor": "start"})
-        columns = [(cell.schwerpunkt is None, cell.kernaktivitaeten) for cell in row.cells]
-        columns.append((False, row.without_schwerpunkt.kernaktivitaeten))
-        for column, (empty_slot, kas) in enumerate(columns):
+        columns = [(cell.schwerpunkt is None, cell) for cell in row.cells]
+        columns.append((False, row.without_schwerpunkt))
+        for column, (empty_slot, map_cell) in enumerate(columns):
+            kas = map_cell.kernaktivitaeten
             x = label_width + column * cell_w
             chart.rects.append(Rect(x + 2, y + 2, cell_w - 4, cell_h - 4, "empty" if empty_slot else "cell"))
             if empty_slot and not kas:
@@ -115,7 +117,29 @@ def strategy_map_chart(rows: list[MapRow]) -> Chart:
                         f"{ka.code}: {ka.get_status_display()}",
                     )
                 )
+            if map_cell.more > 0:
+                # More KA than squares: the cell says how many it holds in all.
+                chart.texts.append(
+                    {
+                        "x": x + cell_w - 6,
+                        "y": y + cell_h - 10,
+                        "text": _("%(total)s gesamt")
+                        % {"total": number_format(map_cell.total, force_grouping=True)},
+                        "anchor": "end",
+                    }
+                )
     return chart
+
+
+def tick_step(largest: int, most: int = 6) -> int:
+    """A round step (1, 2, 2.5 or 5 times a power of ten, at least 1) giving at most ``most`` grid lines."""
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 2.5, 5):
+            step = int(factor * magnitude)
+            if step == factor * magnitude and largest / step <= most:
+                return step
+        magnitude *= 10
 
 
 def burnup_chart(points: list[BurnupPoint], goal: int = KA_GOAL_2030) -> Chart:
@@ -127,11 +151,18 @@ def burnup_chart(points: list[BurnupPoint], goal: int = KA_GOAL_2030) -> Chart:
     def y_of(value: float) -> float:
         return top + plot_h - plot_h * value / scale_max
 
-    for tick in range(0, scale_max + 1, 25):
+    for tick in range(0, scale_max + 1, tick_step(scale_max)):
         chart.lines.append(
             {"x1": left, "y1": y_of(tick), "x2": chart.width - 10, "y2": y_of(tick), "kind": "grid"}
         )
-        chart.texts.append({"x": left - 6, "y": y_of(tick) + 4, "text": str(tick), "anchor": "end"})
+        chart.texts.append(
+            {
+                "x": left - 6,
+                "y": y_of(tick) + 4,
+                "text": number_format(tick, force_grouping=True),
+                "anchor": "end",
+            }
+        )
     chart.lines.append(
         {"x1": left, "y1": y_of(goal), "x2": chart.width - 10, "y2": y_of(goal), "kind": "goal"}
     )

@@ -7,11 +7,13 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -19,8 +21,9 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -207,6 +210,39 @@ def kernaktivitaet_list(
     return queryset.order_by(*fields)
 
 
+def kernaktivitaet_page(
+    queryset: QuerySet[Kernaktivitaet], number: str | None, *, searching: bool, size: int
+) -> Page:
+    """One page of the overview and the total of its rows.
+
+    Filter and sort run on the keys alone, then the page's rows are read by key: sorting the whole rows of
+    10,000 KA with their texts spilled to disk (measured 46 ms against 8 ms for the keys). A full-text search
+    runs once, with the total as a window count; without one, a plain count is cheaper than the window."""
+    keys = queryset.prefetch_related(None).values_list("pk", flat=True)
+    paginator = Paginator(keys, size)
+    page: Page | None = None
+    if searching:
+        try:
+            wanted = max(1, int(number or 1))
+        except ValueError:
+            wanted = 1
+        found = list(
+            queryset.prefetch_related(None)
+            .annotate(total_rows=Window(Count("pk")))
+            .values_list("pk", "total_rows")[(wanted - 1) * size : wanted * size]
+        )
+        # Only a page number beyond the last page costs the count and a second query.
+        if found or wanted == 1:
+            paginator.__dict__["count"] = found[0][1] if found else 0
+            page = Page([pk for pk, _total in found], wanted, paginator)
+    if page is None:
+        page = paginator.get_page(number)
+    ids = list(page.object_list)
+    rows = {ka.pk: ka for ka in queryset.order_by().filter(pk__in=ids)}
+    page.object_list = [rows[pk] for pk in ids]
+    return page
+
+
 def kernaktivitaet_page_get(*, code: str, internal: bool) -> Kernaktivitaet:
     """One KA with everything its page shows; internal relations (project group) only when asked for.
 
@@ -316,7 +352,8 @@ def statusbericht_overdue_list(*, today: date) -> QuerySet[Statusbericht]:
     )
 
 
-MAP_CELL_LIMIT = 24
+# Squares per cell: two rows of the map's cell; the rest is a count with a link to the filtered list.
+MAP_CELL_LIMIT = 12
 
 
 @dataclass(frozen=True)
@@ -354,24 +391,38 @@ class MapRow:
 def strategy_map(
     *, slots: int = MAX_SCHWERPUNKTE_PER_KOMPETENZ, limit: int = MAP_CELL_LIMIT, visible: Q | None = None
 ) -> list[MapRow]:
-    """The 5×5 map Kompetenz × Schwerpunkt with the KA of each cell, at most ``limit`` named per cell
-    (three queries)."""
+    """The 5×5 map Kompetenz × Schwerpunkt with the KA of each cell, at most ``limit`` named per cell.
+
+    Four queries; the database counts the cells and picks the first KA of each, whatever the number of KA."""
     kompetenzen = list(Kompetenz.objects.order_by("position"))
     schwerpunkte = {(s.kompetenz_id, s.position): s for s in Schwerpunkt.objects.all()}
     ka_by_slot: dict[tuple[int, int | None], list[MapKa]] = defaultdict(list)
-    totals: dict[tuple[int, int | None], int] = defaultdict(int)
     labels = {status.value: str(status.label) for status in KaStatus}
     url_pattern = reverse("governance:ka_detail", args=["CODE"])
     rows = Kernaktivitaet.objects.filter(visible if visible is not None else Q())
-    for code, status, kompetenz_id, position in rows.order_by("code").values_list(
+    totals: dict[tuple[int, int | None], int] = {
+        (kompetenz_id, position): count
+        for kompetenz_id, position, count in rows.order_by()
+        .values_list("kompetenz_id", "schwerpunkt__position")
+        .annotate(count=Count("pk"))
+    }
+    first_of_cell = (
+        rows.annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("kompetenz_id"), F("schwerpunkt__position")],
+                order_by=F("code").asc(),
+            )
+        )
+        .filter(place__lte=limit)
+        .order_by("code")
+    )
+    for code, status, kompetenz_id, position in first_of_cell.values_list(
         "code", "status", "kompetenz_id", "schwerpunkt__position"
     ):
-        slot = (kompetenz_id, position)
-        totals[slot] += 1
-        if totals[slot] <= limit:
-            ka_by_slot[slot].append(
-                MapKa(code, status, labels[status], url_pattern.replace("CODE", quote(code)))
-            )
+        ka_by_slot[(kompetenz_id, position)].append(
+            MapKa(code, status, labels[status], url_pattern.replace("CODE", quote(code)))
+        )
 
     def cell(kompetenz: Kompetenz, position: int | None) -> MapCell:
         slot = (kompetenz.pk, position)

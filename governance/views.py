@@ -1,5 +1,4 @@
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet, Window, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -24,6 +23,7 @@ from .selectors import (
     kernaktivitaet_is_public,
     kernaktivitaet_lifecycle_steps,
     kernaktivitaet_list,
+    kernaktivitaet_page,
     kernaktivitaet_page_get,
     kernaktivitaet_visible_q,
     kompetenz_list_with_status_counts,
@@ -79,27 +79,6 @@ def _sort_links(request: HttpRequest, current: str, descending: bool) -> dict[st
     return links
 
 
-def _page_with_total(queryset: QuerySet[Kernaktivitaet], number: str | None, *, searching: bool) -> Page:
-    """One page and the total.
-
-    A full-text search is the costly part, so it runs once, with the total as a window count (only a page
-    number beyond the last page costs a second query). Without a search, a plain count and a page of 50 are
-    cheaper than counting every row in a window (measured 14 ms against 38 ms at 10,000 KA)."""
-    paginator = Paginator(queryset, KA_PAGE_SIZE)
-    if not searching:
-        return paginator.get_page(number)
-    try:
-        wanted = max(1, int(number or 1))
-    except ValueError:
-        wanted = 1
-    offset = (wanted - 1) * KA_PAGE_SIZE
-    rows = list(queryset.annotate(total_rows=Window(Count("pk")))[offset : offset + KA_PAGE_SIZE])
-    if rows or wanted == 1:
-        paginator.__dict__["count"] = rows[0].total_rows if rows else 0
-        return Page(rows, wanted, paginator)
-    return paginator.get_page(wanted)
-
-
 def kernaktivitaet_overview(request: HttpRequest) -> HttpResponse:
     form = KaFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
@@ -108,7 +87,9 @@ def kernaktivitaet_overview(request: HttpRequest) -> HttpResponse:
     queryset = kernaktivitaet_list(
         filters=filters, today=timezone.localdate(), visible=kernaktivitaet_visible_q(request.user)
     )
-    page = _page_with_total(queryset, request.GET.get("page"), searching=bool(filters.search))
+    page = kernaktivitaet_page(
+        queryset, request.GET.get("page"), searching=bool(filters.search), size=KA_PAGE_SIZE
+    )
     page_query = request.GET.copy()
     page_query.pop("page", None)
     return render(
