@@ -18,6 +18,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    ExpressionWrapper,
     IntegerField,
     OuterRef,
     Q,
@@ -216,33 +217,45 @@ def task_lists(
         for person, for_person in [(user, None), *[(p, p) for p in principals]]
     ]
     open_tasks = task_base().filter(scope).filter(reduce(operator.or_, (q for q, _person in whose)))
-    totals = open_tasks.aggregate(
-        inbox=Count("pk", filter=Q(status=STATUS.ASSIGNED)), queue=Count("pk", filter=Q(status=STATUS.NEW))
-    )
-    for_person_of = Case(
-        *[When(q, then=Value(person.pk if person else None)) for q, person in whose],
-        output_field=IntegerField(),
+    # Without deputies every task is one's own: no need to repeat the rights in a CASE.
+    for_person_of = (
+        Case(*[When(q, then=Value(person.pk if person else None)) for q, person in whose])
+        if principals
+        else Value(None)
     )
     deferred_to = Resolution.objects.filter(
         kernaktivitaet_id=OuterRef(f"{KA}_id"), deferred_to__isnull=False
     ).order_by("-deferred_to")
+    rows = open_tasks.annotate(
+        for_person_id=ExpressionWrapper(for_person_of, output_field=IntegerField()),
+        deferred_to=Subquery(deferred_to.values("deferred_to")[:1]),
+    ).order_by("created", "pk")
     people = {p.pk: p for p in principals}
     limits = _time_limits()
     today = timezone.localdate()
 
-    def section(status: str, number: Any, total: int) -> Section:
-        rows = (
-            open_tasks.filter(status=status)
-            .annotate(
-                for_person_id=for_person_of, deferred_to=Subquery(deferred_to.values("deferred_to")[:1])
-            )
-            .order_by("created", "pk")
+    def entries(rows: Any) -> list[Entry]:
+        return [Entry(task, people.get(task.for_person_id), _due(task, limits), today) for task in rows]
+
+    if page_size is None:
+        # Everything at once (a KA page, the council form): one query, split by status.
+        every = entries(rows)
+        claimed = [e for e in every if e.task.status == STATUS.ASSIGNED]
+        offered = [e for e in every if e.task.status == STATUS.NEW]
+        inbox, queue = Section(claimed, len(claimed), 1, None), Section(offered, len(offered), 1, None)
+    else:
+        totals = open_tasks.aggregate(
+            inbox=Count("pk", filter=Q(status=STATUS.ASSIGNED)),
+            queue=Count("pk", filter=Q(status=STATUS.NEW)),
         )
-        page = clamp_page(number, total, page_size) if page_size else 1
-        if page_size:
-            rows = rows[(page - 1) * page_size : page * page_size]
-        entries = [Entry(task, people.get(task.for_person_id), _due(task, limits), today) for task in rows]
-        return Section(entries, total, page, page_size)
+
+        def section(status: str, number: Any, total: int) -> Section:
+            page = clamp_page(number, total, page_size)
+            page_rows = rows.filter(status=status)[(page - 1) * page_size : page * page_size]
+            return Section(entries(page_rows), total, page, page_size)
+
+        inbox = section(STATUS.ASSIGNED, inbox_page, totals["inbox"])
+        queue = section(STATUS.NEW, queue_page, totals["queue"])
 
     done = (
         [
@@ -255,8 +268,8 @@ def task_lists(
         else []
     )
     return TaskLists(
-        inbox=section(STATUS.ASSIGNED, inbox_page, totals["inbox"]),
-        queue=section(STATUS.NEW, queue_page, totals["queue"]),
+        inbox=inbox,
+        queue=queue,
         done=done,
         principals=principals,
     )

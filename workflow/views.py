@@ -399,7 +399,7 @@ def ka_actions_html(request: HttpRequest, ka: Kernaktivitaet) -> str:
     user = request.user
     if not user.is_authenticated:
         return ""
-    lists = selectors.task_lists(user, done_limit=0, kernaktivitaet=ka)
+    lists = selectors.task_lists(user, done_limit=0, kernaktivitaet=ka, page_size=None)
     may_edit = ka.status == KaStatus.PROPOSED and rights.decide(user, Action.EDIT, ka)
     may_request = ka.status == KaStatus.RUNNING and any(
         rights.decide(user, action, ka, on_behalf_of=_principal_for(user, action, ka))

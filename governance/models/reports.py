@@ -76,7 +76,13 @@ class Statusbericht(models.Model):
                 fields=["faellig_am"],
                 condition=models.Q(state__in=["due", "returned"]),
                 name="bericht_open_faellig_idx",
-            )
+            ),
+            # The reviewers' list: submitted reports, the longest waiting first.
+            models.Index(
+                fields=["eingereicht_am"],
+                condition=models.Q(state="submitted"),
+                name="bericht_submitted_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
