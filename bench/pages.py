@@ -436,28 +436,26 @@ def visitors(count: int, public_share: float) -> tuple[list[Visitor], list[int]]
     from django.contrib.sessions.backends.db import SessionStore
 
     from governance.models import Kernaktivitaet, Kompetenz
-    from governance.selectors import kernaktivitaet_public_q
+    from governance.selectors import kernaktivitaet_public_q, kernaktivitaet_visible_q
 
-    public_codes = list(
-        Kernaktivitaet.objects.filter(kernaktivitaet_public_q())
-        .order_by("?")
-        .values_list("code", flat=True)[:500]
-    )
-    all_codes = list(Kernaktivitaet.objects.order_by("?").values_list("code", flat=True)[:500])
+    def codes_visible_to(q: Any) -> list[str]:
+        return list(Kernaktivitaet.objects.filter(q).order_by("?").values_list("code", flat=True)[:500])
+
     staff = list(get_user_model().objects.filter(username__startswith="bench-").order_by("username"))
     anonymous = round(count * public_share)
+    public_codes = codes_visible_to(kernaktivitaet_public_q())
     result = [Visitor(f"public-{n}", None, public_codes) for n in range(anonymous)]
     for n in range(count - anonymous):
-        user = staff[n % len(staff)]
+        # Round robin over the roles, so that every role's pages are in the load.
+        user = staff[(n * 7) % len(staff)]
         # A real login's session, without posting the login form for every account.
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
-        result.append(
-            Visitor(user.username, f"{settings.SESSION_COOKIE_NAME}={session.session_key}", all_codes)
-        )
+        cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+        result.append(Visitor(user.username, cookie, codes_visible_to(kernaktivitaet_visible_q(user))))
     return result, list(Kompetenz.objects.values_list("pk", flat=True))
 
 

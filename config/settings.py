@@ -102,6 +102,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Rendered dashboard bodies. Keys carry a data version read from the database, so a cache per process
+# (the default) is never stale; Redis (rediscache://…) shares one copy between the workers.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",

@@ -493,3 +493,27 @@ def querschnittsthema_counts_per_kompetenz() -> tuple[
         .annotate(n=Count("pk"))
     }
     return themen, [(k, [counts.get((k.pk, t.pk), 0) for t in themen]) for k in kompetenzen]
+
+
+def dashboard_data_version(*, today: date) -> str:
+    """A key that changes whenever what the dashboard shows may have changed (one query).
+
+    KA are counted and carry their last change; every decision, resolution and report step writes an audit
+    event; new due reports get new ids; admin edits of reference data (names, tranche plans) leave an admin
+    log entry; and reports fall overdue by the day."""
+    from django.contrib.admin.models import LogEntry
+
+    tables = {
+        "ka": Kernaktivitaet._meta.db_table,
+        "event": AuditEvent._meta.db_table,
+        "bericht": Statusbericht._meta.db_table,
+        "admin": LogEntry._meta.db_table,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT (SELECT COUNT(*) FROM {tables["ka"]}), (SELECT MAX(geaendert_am) FROM {tables["ka"]}),
+                       (SELECT MAX(id) FROM {tables["event"]}), (SELECT MAX(id) FROM {tables["bericht"]}),
+                       (SELECT MAX(id) FROM {tables["admin"]})"""
+        )
+        row = cursor.fetchone()
+    return ":".join(str(value) for value in (today.isoformat(), *row)).replace(" ", "_")

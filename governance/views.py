@@ -1,7 +1,13 @@
+from typing import Any
+
+from django.core.cache import cache
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .charts import (
@@ -19,6 +25,7 @@ from .selectors import (
     KA_GOAL_2030,
     KA_SORT_FIELDS,
     KA_STATUS_ORDER,
+    dashboard_data_version,
     kernaktivitaet_internal_visible,
     kernaktivitaet_is_public,
     kernaktivitaet_lifecycle_steps,
@@ -61,6 +68,8 @@ def imprint(request: HttpRequest) -> HttpResponse:
 
 
 KA_PAGE_SIZE = 25
+# An upper bound only: a change of the data makes a new key at once (see dashboard_data_version).
+DASHBOARD_CACHE_SECONDS = 600
 OVERDUE_LIST_LIMIT = 50
 
 
@@ -159,73 +168,88 @@ def ka_actions_for(request: HttpRequest, ka: Kernaktivitaet) -> str:
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The dashboard: the same charts for everybody who sees the same KA, so the rendered body is kept per
+    reader group and language until the data changes (one query asks whether it has)."""
+    user = request.user
+    if not user.is_authenticated:
+        readers = "public"
+    elif user.has_perm("governance.view_internal_kernaktivitaet"):
+        readers = "internal"
+    else:
+        # Sees the public KA plus their own: a body of their own.
+        readers = f"user-{user.pk}"
+    key = f"dashboard:{get_language()}:{readers}:{dashboard_data_version(today=timezone.localdate())}"
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string("governance/_dashboard.html", _dashboard_context(user))
+        cache.set(key, body, DASHBOARD_CACHE_SECONDS)
+    return render(request, "governance/dashboard.html", {"body": mark_safe(body)})
+
+
+def _dashboard_context(user: Any) -> dict[str, Any]:
     today = timezone.localdate()
     kompetenzen = list(kompetenz_list_with_status_counts())
-    map_rows = strategy_map(visible=kernaktivitaet_visible_q(request.user))
+    map_rows = strategy_map(visible=kernaktivitaet_visible_q(user))
     burnup = tranche_burnup()
     themen, thema_rows = querschnittsthema_counts_per_kompetenz()
     overdue = list(statusbericht_overdue_list(today=today)[: OVERDUE_LIST_LIMIT + 1])
     for bericht in overdue:
         bericht.days_overdue = (today - bericht.frist).days  # type: ignore[attr-defined]
-    return render(
-        request,
-        "governance/dashboard.html",
-        {
-            "legend": status_legend(),
-            "statuses": KA_STATUS_ORDER,
-            "kompetenzen": kompetenzen,
-            "status_chart": svg(
-                stacked_status_bars(kompetenzen),
-                chart_id="chart-status",
-                title=_("Gestapelte Balken: Kernaktivitäten je Kompetenz, nach Status"),
-                desc=_(
-                    "Jeder Balken ist eine Kompetenz; seine Abschnitte zeigen die Zahl der Kernaktivitäten "
-                    "je Status. Die Zahlen stehen in der Tabelle daneben."
-                ),
+    return {
+        "legend": status_legend(),
+        "statuses": KA_STATUS_ORDER,
+        "kompetenzen": kompetenzen,
+        "status_chart": svg(
+            stacked_status_bars(kompetenzen),
+            chart_id="chart-status",
+            title=_("Gestapelte Balken: Kernaktivitäten je Kompetenz, nach Status"),
+            desc=_(
+                "Jeder Balken ist eine Kompetenz; seine Abschnitte zeigen die Zahl der Kernaktivitäten "
+                "je Status. Die Zahlen stehen in der Tabelle daneben."
             ),
-            "status_rows": [
-                {"kompetenz": k, "counts": [getattr(k, f"ka_{status.value}") for status in KA_STATUS_ORDER]}
-                for k in kompetenzen
-            ],
-            "map_positions": range(1, MAX_SCHWERPUNKTE_PER_KOMPETENZ + 1),
-            "map_rows": map_rows,
-            "map_chart": svg(
-                strategy_map_chart(map_rows),
-                chart_id="chart-map",
-                title=_("Strategiekarte mit Kernaktivitäten je Kompetenz und Schwerpunkt"),
-                desc=_(
-                    "Raster aus Kompetenzen und Schwerpunkten; die Kernaktivitäten jeder Zelle stehen in der "
-                    "Tabelle darunter."
-                ),
+        ),
+        "status_rows": [
+            {"kompetenz": k, "counts": [getattr(k, f"ka_{status.value}") for status in KA_STATUS_ORDER]}
+            for k in kompetenzen
+        ],
+        "map_positions": range(1, MAX_SCHWERPUNKTE_PER_KOMPETENZ + 1),
+        "map_rows": map_rows,
+        "map_chart": svg(
+            strategy_map_chart(map_rows),
+            chart_id="chart-map",
+            title=_("Strategiekarte mit Kernaktivitäten je Kompetenz und Schwerpunkt"),
+            desc=_(
+                "Raster aus Kompetenzen und Schwerpunkten; die Kernaktivitäten jeder Zelle stehen in der "
+                "Tabelle darunter."
             ),
-            "burnup": burnup,
-            "burnup_chart": svg(
-                burnup_chart(burnup),
-                chart_id="chart-burnup",
-                title=_(
-                    "Burn-up: beschlossene, laufende und umgesetzte Kernaktivitäten je Tranche gegen das "
-                    "Ziel %(goal)s"
-                )
-                % {"goal": KA_GOAL_2030},
-                desc=_(
-                    "Für jede Tranche drei Balken mit den bis dahin aufsummierten Zahlen: beschlossen, "
-                    "laufend, umgesetzt. Die gestrichelte Linie ist das Ziel für 2030."
-                ),
+        ),
+        "burnup": burnup,
+        "burnup_chart": svg(
+            burnup_chart(burnup),
+            chart_id="chart-burnup",
+            title=_(
+                "Burn-up: beschlossene, laufende und umgesetzte Kernaktivitäten je Tranche gegen das "
+                "Ziel %(goal)s"
+            )
+            % {"goal": KA_GOAL_2030},
+            desc=_(
+                "Für jede Tranche drei Balken mit den bis dahin aufsummierten Zahlen: beschlossen, "
+                "laufend, umgesetzt. Die gestrichelte Linie ist das Ziel für 2030."
             ),
-            "goal": KA_GOAL_2030,
-            "themen": themen,
-            "thema_rows": thema_rows,
-            "thema_chart": svg(
-                querschnitt_heatmap(themen, thema_rows),
-                chart_id="chart-themen",
-                title=_("Raster: Zahl der Kernaktivitäten je Kompetenz und Querschnittsthema"),
-                desc=_(
-                    "Je dunkler eine Zelle, desto mehr Kernaktivitäten; die Zahl steht in der Zelle und in "
-                    "der Tabelle."
-                ),
+        ),
+        "goal": KA_GOAL_2030,
+        "themen": themen,
+        "thema_rows": thema_rows,
+        "thema_chart": svg(
+            querschnitt_heatmap(themen, thema_rows),
+            chart_id="chart-themen",
+            title=_("Raster: Zahl der Kernaktivitäten je Kompetenz und Querschnittsthema"),
+            desc=_(
+                "Je dunkler eine Zelle, desto mehr Kernaktivitäten; die Zahl steht in der Zelle und in "
+                "der Tabelle."
             ),
-            "overdue": overdue[:OVERDUE_LIST_LIMIT],
-            "overdue_more": len(overdue) > OVERDUE_LIST_LIMIT,
-            "today": today,
-        },
-    )
+        ),
+        "overdue": overdue[:OVERDUE_LIST_LIMIT],
+        "overdue_more": len(overdue) > OVERDUE_LIST_LIMIT,
+        "today": today,
+    }

@@ -42,6 +42,10 @@ def test_urls_parse_to_the_backends_the_tests_use(compose) -> None:
     env = compose["services"]["web"]["environment"]
     assert environ.Env.db_url_config(env["DATABASE_URL"])["ENGINE"] == "django.db.backends.postgresql"
     assert env["CELERY_BROKER_URL"].startswith("redis://")
+    assert (
+        environ.Env.cache_url_config(env["CACHE_URL"])["BACKEND"]
+        == "django.core.cache.backends.redis.RedisCache"
+    )
     assert environ.Env.email_url_config(env["EMAIL_URL"])["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
 
 
