@@ -70,6 +70,9 @@ def free_port() -> int:
 
 
 def environment(database_url: str) -> dict[str, str]:
+    # Static files come from the finders; an empty root keeps WhiteNoise from warning in every worker.
+    static_root = ROOT / "var" / "bench-static"
+    static_root.mkdir(parents=True, exist_ok=True)
     return {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -81,6 +84,7 @@ def environment(database_url: str) -> dict[str, str]:
         "CSRF_COOKIE_SECURE": "false",
         "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "WHITENOISE_USE_FINDERS": "true",
+        "STATIC_ROOT": str(static_root),
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
