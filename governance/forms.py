@@ -3,7 +3,6 @@
 from typing import Any, cast
 
 from django import forms
-from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -28,9 +27,16 @@ class QuickSelect(forms.Select):
                 for option, label in self.choices
             ),
         )
-        return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        attributes = format_html_join(
+            "",
+            "{}",
+            (
+                (format_html(" {}", key) if given is True else format_html(' {}="{}"', key, given),)
+                for key, given in self.build_attrs(self.attrs, attrs).items()
+                if given is not False
+            ),
         )
+        return format_html('<select name="{}"{}>{}</select>', name, attributes, options)
 
 
 class SchwerpunktChoiceField(forms.ModelChoiceField):
