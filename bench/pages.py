@@ -59,6 +59,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=30, help="requests before measuring")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    parser.add_argument(
+        "--cache-url",
+        default="rediscache://127.0.0.1:6379/5",
+        help="the cache as in production (docker-compose: Redis); emptied before the run",
+    )
     parser.add_argument("--reseed", action="store_true", help="drop and recreate the database first")
     return parser.parse_args()
 
@@ -69,13 +74,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def environment(database_url: str) -> dict[str, str]:
+def environment(database_url: str, cache_url: str) -> dict[str, str]:
     # Static files come from the finders; an empty root keeps WhiteNoise from warning in every worker.
     static_root = ROOT / "var" / "bench-static"
     static_root.mkdir(parents=True, exist_ok=True)
     return {
         **os.environ,
         "DATABASE_URL": database_url,
+        "CACHE_URL": cache_url,
         "DEBUG": "false",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": HOST,
@@ -613,7 +619,9 @@ def main() -> None:
     args = parse_args()
     if urlparse(args.database_url).hostname not in {"127.0.0.1", "localhost"}:
         raise SystemExit("The benchmark only talks to a database on 127.0.0.1.")
-    env = environment(args.database_url)
+    if urlparse(args.cache_url).hostname not in {None, "127.0.0.1", "localhost"}:
+        raise SystemExit("The benchmark only talks to a cache on 127.0.0.1.")
+    env = environment(args.database_url, args.cache_url)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     ensure_database(args.database_url, args.reseed)
@@ -621,6 +629,10 @@ def main() -> None:
     counts = seed(args.ka, args.tasks, args.reports, args.events)
     print(f"data: {counts} (seeded/checked in {time.monotonic() - seeding:.0f} s)")
     crowd, kompetenzen = visitors(args.users, args.public_share)
+    from django.core.cache import cache
+
+    # Every run starts cold: no dashboard body left over from an earlier run on the same data.
+    cache.clear()
     from django.db import connections
 
     connections.close_all()

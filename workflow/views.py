@@ -37,6 +37,10 @@ def _form_refusal(form: Any, exc: InvalidInput) -> None:
     form.add_error(field, exc.message)
 
 
+# The inbox names the most urgent reports of each kind; the reports page lists them all.
+REPORTS_IN_INBOX = 10
+
+
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     lists = selectors.task_lists(
@@ -51,10 +55,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
             # Due reports are tasks of the project group too; reviews wait for the Zirkel or the Kompetenz.
             # The most urgent ones here, all of them on the reports page.
             "reports_owed": selectors.paged(
-                report_selectors.statusbericht_owed_by_list(user=request.user), 1
+                report_selectors.statusbericht_owed_by_list(user=request.user), 1, REPORTS_IN_INBOX
             ),
             "reports_to_review": selectors.paged(
-                report_selectors.statusbericht_to_review_list(user=request.user), 1
+                report_selectors.statusbericht_to_review_list(user=request.user), 1, REPORTS_IN_INBOX
             ),
         },
     )
@@ -405,11 +409,7 @@ def ka_actions_html(request: HttpRequest, ka: Kernaktivitaet) -> str:
         rights.decide(user, action, ka, on_behalf_of=_principal_for(user, action, ka))
         for action in REQUEST_ACTIONS
     )
-    reports = [
-        bericht
-        for bericht in report_selectors.statusbericht_owed_by_list(user=user)
-        if bericht.kernaktivitaet_id == ka.pk
-    ]
+    reports = list(report_selectors.statusbericht_owed_by_list(user=user).filter(kernaktivitaet=ka))
     context = {
         "ka": ka,
         "tasks": [*lists.inbox, *lists.queue],
