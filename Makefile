@@ -34,7 +34,7 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 frontend: frontend/node_modules/.installed
 
 # The embedded mode is a development mode: demo accounts and a local secret key need DEBUG on.
-db demo run: export DEBUG ?= true
+db demo run messages: export DEBUG ?= true
 
 db: install
 	mkdir -p $(VAR_DIR)

@@ -2,6 +2,10 @@
 
 import ast
 import gettext
+import os
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,3 +126,21 @@ def test_parser_reports_an_empty_and_a_fuzzy_entry() -> None:
 def test_english_is_served_from_the_catalog() -> None:
     with translation.override("en"):
         assert translation.gettext("Kernaktivitäten") == "Core activities"
+
+
+def test_catalog_holds_every_message_of_the_code_and_templates(tmp_path: Path) -> None:
+    """makemessages on a copy of the sources finds no message the committed catalog lacks."""
+    root = Path(settings.BASE_DIR)
+    for name in ("config", "governance", "workflow", "notifications", "templates", "locale"):
+        shutil.copytree(root / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(root / "manage.py", tmp_path / "manage.py")
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "en", "--no-obsolete"],
+        cwd=tmp_path,
+        env={**os.environ, "DEBUG": "true", "VAR_DIR": str(tmp_path / "var")},
+        check=True,
+        capture_output=True,
+    )
+    fresh = {e.msgid for e in parse_po((tmp_path / "locale/en/LC_MESSAGES/django.po").read_text("utf-8"))}
+    committed = {e.msgid for e in parse_po(CATALOG.read_text("utf-8")) if not e.obsolete}
+    assert fresh - committed == set(), "run `make messages` and translate the new entries"
