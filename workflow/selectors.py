@@ -39,6 +39,7 @@ from .flows import HUMAN_NODES, NODE_ACTIONS, KaDecisionFlow
 from .rights import RULES, absent_principals
 
 KA = "process__kaprocess__kernaktivitaet"
+KA_LONG_TEXTS = ("beschreibung", "smart_ziele", "externe_partner")
 
 
 def task_base() -> QuerySet[Task]:
@@ -117,7 +118,7 @@ def may_do_q(person: Any, *, actor: Any = None) -> Q:
 
 
 # Rows per section of the task list: a queue of hundreds is paged, not rendered whole.
-TASK_PAGE_SIZE = 25
+TASK_PAGE_SIZE = 20
 
 
 @dataclass
@@ -212,11 +213,25 @@ def clamp_page(number: Any, total: int, size: int) -> int:
     return min(_page_number(number), max(1, -(-total // size)))
 
 
-def paged(queryset: QuerySet[Any], number: Any, size: int = TASK_PAGE_SIZE) -> Section:
-    """One page of a queryset with its total (two queries at any size)."""
-    total = queryset.count()
-    page = clamp_page(number, total, size)
-    return Section(list(queryset[(page - 1) * size : page * size]), total, page, size)
+def paged(
+    queryset: QuerySet[Any], number: Any, size: int = TASK_PAGE_SIZE, *, window: bool = False
+) -> Section:
+    """One page of a queryset with its total.
+
+    By default a count and the page: both cheap where an index gives the order. With ``window``, the total
+    comes with the page as a window count, one pass where every row must be judged anyway (the rights on
+    open tasks); a page number beyond the end then costs a count and a second pass."""
+    if not window:
+        total = queryset.count()
+        page = clamp_page(number, total, size)
+        return Section(list(queryset[(page - 1) * size : page * size]), total, page, size)
+    counted = queryset.annotate(section_total=Window(Count("pk")))
+    page = _page_number(number)
+    found = list(counted[(page - 1) * size : page * size])
+    if not found and page > 1:
+        page = clamp_page(page, queryset.count(), size)
+        found = list(counted[(page - 1) * size : page * size])
+    return Section(found, found[0].section_total if found else 0, page, size)
 
 
 def task_lists(
@@ -242,7 +257,13 @@ def task_lists(
         )
         for person, for_person in [(user, None), *[(p, p) for p in principals]]
     ]
-    open_tasks = task_base().filter(scope).filter(reduce(operator.or_, (q for q, _person in whose)))
+    # The lists show a KA's code, title and status: its long texts stay in the database.
+    open_tasks = (
+        task_base()
+        .defer(*(f"{KA}__{name}" for name in KA_LONG_TEXTS))
+        .filter(scope)
+        .filter(reduce(operator.or_, (q for q, _person in whose)))
+    )
     # Without deputies every task is one's own: no need to repeat the rights in a CASE.
     for_person_of = (
         Case(*[When(q, then=Value(person.pk if person else None)) for q, person in whose])
@@ -272,15 +293,9 @@ def task_lists(
     else:
 
         def section(status: str, number: Any) -> Section:
-            # The page and its section's total in one pass; only a page beyond the end needs the count first.
-            counted = rows.filter(status=status).annotate(section_total=Window(Count("pk")))
-            page = _page_number(number)
-            found = list(counted[(page - 1) * page_size : page * page_size])
-            if not found and page > 1:
-                page = clamp_page(page, rows.filter(status=status).count(), page_size)
-                found = list(counted[(page - 1) * page_size : page * page_size])
-            total = found[0].section_total if found else 0
-            return Section(entries(found), total, page, page_size)
+            page = paged(rows.filter(status=status), number, page_size, window=True)
+            page.entries = entries(page.entries)
+            return page
 
         inbox = section(STATUS.ASSIGNED, inbox_page)
         queue = section(STATUS.NEW, queue_page)
@@ -289,6 +304,7 @@ def task_lists(
         [
             Entry(task)
             for task in task_base()
+            .defer(*(f"{KA}__{name}" for name in KA_LONG_TEXTS))
             .filter(scope, status=STATUS.DONE, data__executed_by=user.pk)
             .order_by("-finished", "-pk")[:done_limit]
         ]
