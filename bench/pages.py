@@ -3,7 +3,9 @@
 Seeds a PostgreSQL database of its own with the real Bochum Strategie plus generated KA (default 10,000),
 their decision processes with 100,000 viewflow tasks, staff accounts per role, status reports and audit
 events; starts gunicorn on 127.0.0.1 and lets 20 concurrent users (signed-in staff and the anonymous public)
-click through the pages, back to back or with a think time. Prints p50/p95 per page and the machine.
+click through the pages. A person reads before the next click: by default 3 s on average (exponentially
+distributed, so some click again at once); ``--think 0`` sends the next request the moment the last one
+answered, which measures how much the machine takes at most. Prints p50/p95 per page and the machine.
 
     .venv/bin/python bench/pages.py                       # postgres://postgres@127.0.0.1:5432/bochum_bench
     .venv/bin/python bench/pages.py --requests 3000 --users 20 --workers 5
@@ -51,11 +53,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--think",
         type=float,
-        default=0.0,
-        help="mean seconds a user reads before the next click (0: back-to-back requests, the harshest load)",
+        default=3.0,
+        help="mean seconds a person reads before the next click (exponential); 0: back to back",
     )
     parser.add_argument("--requests", type=int, default=2_000, help="requests in total (upper bound)")
-    parser.add_argument("--duration", type=float, default=120.0, help="seconds at most")
+    parser.add_argument("--duration", type=float, default=600.0, help="seconds at most")
     parser.add_argument("--warmup", type=int, default=30, help="requests before measuring")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
