@@ -39,7 +39,20 @@ from .flows import HUMAN_NODES, NODE_ACTIONS, KaDecisionFlow
 from .rights import RULES, absent_principals
 
 KA = "process__kaprocess__kernaktivitaet"
-KA_LONG_TEXTS = ("beschreibung", "smart_ziele", "externe_partner")
+# What a row of a task list shows: the task, its KA's code, title and status. Reading only these columns of
+# the five joined tables halves the cost of building and loading the rows.
+ROW_FIELDS = (
+    "flow_task",
+    "flow_task_type",
+    "status",
+    "created",
+    "finished",
+    "owner_id",
+    "process__flow_class",
+    f"{KA}__code",
+    f"{KA}__titel",
+    f"{KA}__status",
+)
 
 
 def task_base() -> QuerySet[Task]:
@@ -240,6 +253,7 @@ def task_lists(
     done_limit: int = 10,
     kernaktivitaet: Kernaktivitaet | None = None,
     page_size: int | None = TASK_PAGE_SIZE,
+    rows_only: bool = True,
     inbox_page: Any = 1,
     queue_page: Any = 1,
 ) -> TaskLists:
@@ -257,13 +271,10 @@ def task_lists(
         )
         for person, for_person in [(user, None), *[(p, p) for p in principals]]
     ]
-    # The lists show a KA's code, title and status: its long texts stay in the database.
-    open_tasks = (
-        task_base()
-        .defer(*(f"{KA}__{name}" for name in KA_LONG_TEXTS))
-        .filter(scope)
-        .filter(reduce(operator.or_, (q for q, _person in whose)))
+    listed = (
+        task_base().select_related(None).select_related(KA).only(*ROW_FIELDS) if rows_only else task_base()
     )
+    open_tasks = listed.filter(scope).filter(reduce(operator.or_, (q for q, _person in whose)))
     # Without deputies every task is one's own: no need to repeat the rights in a CASE.
     for_person_of = (
         Case(*[When(q, then=Value(person.pk if person else None)) for q, person in whose])
@@ -303,10 +314,9 @@ def task_lists(
     done = (
         [
             Entry(task)
-            for task in task_base()
-            .defer(*(f"{KA}__{name}" for name in KA_LONG_TEXTS))
-            .filter(scope, status=STATUS.DONE, data__executed_by=user.pk)
-            .order_by("-finished", "-pk")[:done_limit]
+            for task in listed.filter(scope, status=STATUS.DONE, data__executed_by=user.pk).order_by(
+                "-finished", "-pk"
+            )[:done_limit]
         ]
         if done_limit
         else []
@@ -336,7 +346,8 @@ def task_for_user(user: Any, task_id: int) -> Entry | None:
 
 def council_tasks(user: Any) -> list[Entry]:
     """The open council tasks ``user`` may record, oldest first (the rows of a tranche form)."""
-    lists = task_lists(user, done_limit=0, page_size=None)
+    # The council form records resolutions on these KA: whole rows.
+    lists = task_lists(user, done_limit=0, page_size=None, rows_only=False)
     entries = [*lists.inbox, *lists.queue]
     entries = [e for e in entries if e.task.flow_task == KaDecisionFlow.council_record]
     return sorted(entries, key=lambda e: (e.kernaktivitaet.code, e.task.pk))
