@@ -63,10 +63,10 @@ def statusbericht_awaiting_review_list(*, kompetenz_ids: list[int] | None = None
     )
 
 
-def kernaktivitaet_ids_with_object_perm(user: Any, codename: str) -> QuerySet[Any]:
-    """The ids of the KA on which ``user`` holds an object right, directly or through a group, as a
-    subquery. Guardian's get_objects_for_user compares every KA's id as text instead (measured 22 ms
-    against 2 ms at 10,000 KA)."""
+def kernaktivitaet_ids_with_object_perm(user: Any, codename: str) -> list[int]:
+    """The ids of the KA on which ``user`` holds an object right, directly or through a group (one query).
+    Guardian's get_objects_for_user compares every KA's id as text instead (measured 22 ms against 2 ms at
+    10,000 KA)."""
     from django.contrib.contenttypes.models import ContentType
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
@@ -77,12 +77,15 @@ def kernaktivitaet_ids_with_object_perm(user: Any, codename: str) -> QuerySet[An
     as_id = Cast("object_pk", BigIntegerField())
     direct = UserObjectPermission.objects.filter(user_id=user.pk, **lookup).values_list(as_id)
     grouped = GroupObjectPermission.objects.filter(group__user=user.pk, **lookup).values_list(as_id)
-    return direct.union(grouped)
+    return sorted({pk for (pk,) in direct.union(grouped)})
 
 
 def statusbericht_owed_by_list(*, user: Any) -> QuerySet[Statusbericht]:
-    """Reports the user's project groups owe now (due or returned), the most urgent first."""
+    """Reports the user's project groups owe now (due or returned), the most urgent first; nothing more to
+    ask the database for someone in no project group."""
     own = kernaktivitaet_ids_with_object_perm(user, "report_kernaktivitaet")
+    if not own:
+        return Statusbericht.objects.none()
     return (
         Statusbericht.objects.filter(state__in=OPEN_STATES, kernaktivitaet_id__in=own)
         .annotate(frist_effektiv=Coalesce("nachreichen_bis", "faellig_am"))
@@ -107,9 +110,10 @@ def statusbericht_to_review_list(*, user: Any) -> QuerySet[Statusbericht]:
         kompetenzen = get_objects_for_user(
             user, "governance.oversee_kompetenz", klass=Kompetenz, accept_global_perms=False
         )
-        reports = statusbericht_awaiting_review_list(
-            kompetenz_ids=list(kompetenzen.values_list("pk", flat=True))
-        )
+        kompetenz_ids = list(kompetenzen.values_list("pk", flat=True))
+        if not kompetenz_ids:
+            return Statusbericht.objects.none()
+        reports = statusbericht_awaiting_review_list(kompetenz_ids=kompetenz_ids)
     # exclude() on the many-to-many project group is a NOT IN subquery: no duplicate rows, no DISTINCT
     # (which sorted every waiting report in full, 24 ms at 2,000 of them).
     return reports.exclude(Q(kernaktivitaet__projektleitung=user) | Q(kernaktivitaet__projektgruppe=user))
