@@ -46,6 +46,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     lists = selectors.task_lists(
         request.user, inbox_page=request.GET.get("inbox_page"), queue_page=request.GET.get("queue_page")
     )
+    # One row more than shown tells whether there are more, without counting them all.
+    owed = list(report_selectors.statusbericht_owed_by_list(user=request.user)[: REPORTS_IN_INBOX + 1])
+    to_review = list(report_selectors.statusbericht_to_review_list(user=request.user)[: REPORTS_IN_INBOX + 1])
     return render(
         request,
         "workflow/inbox.html",
@@ -54,12 +57,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "may_create": bool(rights.decide(request.user, Action.CREATE, None)),
             # Due reports are tasks of the project group too; reviews wait for the Zirkel or the Kompetenz.
             # The most urgent ones here, all of them on the reports page.
-            "reports_owed": selectors.paged(
-                report_selectors.statusbericht_owed_by_list(user=request.user), 1, REPORTS_IN_INBOX
-            ),
-            "reports_to_review": selectors.paged(
-                report_selectors.statusbericht_to_review_list(user=request.user), 1, REPORTS_IN_INBOX
-            ),
+            "reports_owed": owed[:REPORTS_IN_INBOX],
+            "reports_to_review": to_review[:REPORTS_IN_INBOX],
+            "reports_more": len(owed) > REPORTS_IN_INBOX or len(to_review) > REPORTS_IN_INBOX,
         },
     )
 

@@ -152,3 +152,29 @@ def test_inbox_lists_the_report_owed_and_the_report_to_review(people: People, du
     client_for(people.pg).post(url(due), VALID)
     assert url(due) in client_for(people.zirkel).get("/aufgaben/").content.decode()
     assert url(due) not in client_for(people.pg).get("/aufgaben/").content.decode()
+
+
+def test_inbox_names_the_ten_longest_waiting_reviews_and_links_to_all(people: People, kompetenz: Any) -> None:
+    from django.utils import timezone
+
+    from workflow.views import REPORTS_IN_INBOX
+
+    waiting = []
+    for number in range(REPORTS_IN_INBOX + 2):
+        ka = make_running(kompetenz, f"PRF-{number:02d}")
+        waiting.append(
+            Statusbericht.objects.create(
+                kernaktivitaet=ka,
+                faellig_am=dt.date(2026, 6, 30),
+                state=StatusberichtState.SUBMITTED,
+                eingereicht_am=timezone.now() - dt.timedelta(days=30 - number),
+            )
+        )
+    inbox = client_for(people.zirkel).get("/aufgaben/").content.decode()
+    shown = [bericht for bericht in waiting if f'href="{url(bericht)}"' in inbox]
+    assert shown == waiting[:REPORTS_IN_INBOX]  # the longest waiting first
+    assert 'href="/berichte/">Alle Sachstandsberichte</a>' in inbox
+
+    page = client_for(people.zirkel).get("/berichte/").content.decode()
+    assert f"Von Ihnen zu prüfen ({REPORTS_IN_INBOX + 2})" in page
+    assert all(url(bericht) in page for bericht in waiting)
