@@ -178,3 +178,33 @@ def test_inbox_names_the_ten_longest_waiting_reviews_and_links_to_all(people: Pe
     page = client_for(people.zirkel).get("/berichte/").content.decode()
     assert f"Von Ihnen zu prüfen ({REPORTS_IN_INBOX + 2})" in page
     assert all(url(bericht) in page for bericht in waiting)
+
+
+def test_reports_page_runs_the_same_queries_for_few_and_many(people: People, kompetenz: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    def add(count: int) -> None:
+        start = Statusbericht.objects.count()
+        for number in range(start, start + count):
+            ka = make_running(kompetenz, f"MASSE-{number:03d}", lead=people.zirkel2)
+            Statusbericht.objects.create(kernaktivitaet=ka, faellig_am=dt.date(2026, 6, 30))
+            Statusbericht.objects.create(
+                kernaktivitaet=ka,
+                faellig_am=dt.date(2025, 12, 31),
+                state=StatusberichtState.SUBMITTED,
+                eingereicht_am=timezone.now(),
+            )
+
+    def queries(user: Any) -> int:
+        client = client_for(user)
+        client.get("/berichte/")  # content types are cached per process
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/berichte/").status_code == 200
+        return len(captured)
+
+    add(2)
+    few = {user.username: queries(user) for user in (people.zirkel, people.zirkel2)}
+    add(40)  # more than a page of each kind
+    assert {user.username: queries(user) for user in (people.zirkel, people.zirkel2)} == few
