@@ -65,3 +65,10 @@ def empty_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing() -> None:
+    """Accounts get passwords in many fixtures; the production hasher (PBKDF2, a million rounds) made that
+    about a second per account here. Logins in the browser tests work the same with a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
