@@ -67,17 +67,11 @@ def kernaktivitaet_ids_with_object_perm(user: Any, codename: str) -> list[int]:
     """The ids of the KA on which ``user`` holds an object right, directly or through a group (one query).
     Guardian's get_objects_for_user compares every KA's id as text instead (measured 22 ms against 2 ms at
     10,000 KA)."""
-    from django.contrib.contenttypes.models import ContentType
-    from guardian.models import GroupObjectPermission, UserObjectPermission
+    from .selectors import kernaktivitaet_object_permissions
 
-    lookup = {
-        "permission__codename": codename,
-        "content_type": ContentType.objects.get_for_model(Kernaktivitaet),
-    }
+    direct, grouped = kernaktivitaet_object_permissions(user, permission__codename=codename)
     as_id = Cast("object_pk", BigIntegerField())
-    direct = UserObjectPermission.objects.filter(user_id=user.pk, **lookup).values_list(as_id)
-    grouped = GroupObjectPermission.objects.filter(group__user=user.pk, **lookup).values_list(as_id)
-    return sorted({pk for (pk,) in direct.union(grouped)})
+    return sorted({pk for (pk,) in direct.values_list(as_id).union(grouped.values_list(as_id))})
 
 
 def statusbericht_owed_by_list(*, user: Any) -> QuerySet[Statusbericht]:

@@ -152,13 +152,41 @@ def kernaktivitaet_public_q() -> Q:
     return Q(status__in=PUBLIC_STATUSES) | (Q(status=KaStatus.REJECTED) & Q(council_rejected))
 
 
+PUBLIC_READERS = "public"
+INTERNAL_READERS = "internal"
+
+
+def kernaktivitaet_reader_group(user: Any) -> str:
+    """Which KA a user sees, as a key: the public ones, every one (roles that read internal data), or the
+    public ones plus the user's own ("user-<pk>"). Readers of one group see the same KA."""
+    if not user.is_authenticated or not user.is_active:
+        return PUBLIC_READERS
+    if user.has_perm("governance.view_internal_kernaktivitaet"):
+        return INTERNAL_READERS
+    return f"user-{user.pk}"
+
+
+def kernaktivitaet_object_permissions(user: Any, **lookup: Any) -> tuple[QuerySet[Any], QuerySet[Any]]:
+    """The user's guardian object rights on KA, held directly and through a group (two querysets to
+    combine), narrowed by ``lookup``."""
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    lookup["content_type"] = ContentType.objects.get_for_model(Kernaktivitaet)
+    return (
+        UserObjectPermission.objects.filter(user_id=user.pk, **lookup),
+        GroupObjectPermission.objects.filter(group__user=user.pk, **lookup),
+    )
+
+
 def kernaktivitaet_visible_q(user: Any) -> Q:
     """KA this user may see: all for the roles that read internal data, otherwise the public ones plus the
     user's own (project group) and those of a Kompetenz they oversee."""
     visible = kernaktivitaet_public_q()
-    if not user.is_authenticated or not user.is_active:
+    readers = kernaktivitaet_reader_group(user)
+    if readers == PUBLIC_READERS:
         return visible
-    if user.has_perm("governance.view_internal_kernaktivitaet"):
+    if readers == INTERNAL_READERS:
         return Q()
     from guardian.shortcuts import get_objects_for_user
 

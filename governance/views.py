@@ -32,6 +32,7 @@ from .selectors import (
     kernaktivitaet_list,
     kernaktivitaet_page,
     kernaktivitaet_page_get,
+    kernaktivitaet_reader_group,
     kernaktivitaet_visible_q,
     kompetenz_list_with_status_counts,
     querschnittsthema_counts_per_kompetenz,
@@ -171,13 +172,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """The dashboard: the same charts for everybody who sees the same KA, so the rendered body is kept per
     reader group and language until the data changes (one query asks whether it has)."""
     user = request.user
-    if not user.is_authenticated:
-        readers = "public"
-    elif user.has_perm("governance.view_internal_kernaktivitaet"):
-        readers = "internal"
-    else:
-        # Sees the public KA plus their own: a body of their own.
-        readers = f"user-{user.pk}"
+    readers = kernaktivitaet_reader_group(user)
     key = f"dashboard:{get_language()}:{readers}:{dashboard_data_version(today=timezone.localdate())}"
     body = cache.get(key)
     if body is None:

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from functools import reduce
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Case,
     CharField,
@@ -34,6 +33,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from governance.models import Kernaktivitaet, Resolution
+from governance.selectors import kernaktivitaet_object_permissions
 
 from .flows import HUMAN_NODES, NODE_ACTIONS, KaDecisionFlow
 from .rights import RULES, absent_principals
@@ -69,16 +69,10 @@ def _member(user: Any) -> Q:
 
 
 def _object_perm(user: Any, codename: str) -> Q:
-    from guardian.models import GroupObjectPermission, UserObjectPermission
-
-    lookup = {
-        "permission__codename": codename,
-        "content_type": ContentType.objects.get_for_model(Kernaktivitaet),
-        "object_pk": Cast(OuterRef(f"{KA}_id"), CharField()),
-    }
-    return Q(Exists(UserObjectPermission.objects.filter(user_id=user.pk, **lookup))) | Q(
-        Exists(GroupObjectPermission.objects.filter(group__user=user.pk, **lookup))
+    direct, grouped = kernaktivitaet_object_permissions(
+        user, permission__codename=codename, object_pk=Cast(OuterRef(f"{KA}_id"), CharField())
     )
+    return Q(Exists(direct)) | Q(Exists(grouped))
 
 
 def _object_codenames(user: Any) -> set[str]:
@@ -86,16 +80,9 @@ def _object_codenames(user: Any) -> set[str]:
     kept on the user object for the request)."""
     cached: set[str] | None = getattr(user, "_ka_object_codenames", None)
     if cached is None:
-        from guardian.models import GroupObjectPermission, UserObjectPermission
-
-        content_type = ContentType.objects.get_for_model(Kernaktivitaet)
-        direct = UserObjectPermission.objects.filter(user_id=user.pk, content_type=content_type)
-        grouped = GroupObjectPermission.objects.filter(group__user=user.pk, content_type=content_type)
-        cached = set(
-            direct.values_list("permission__codename", flat=True).union(
-                grouped.values_list("permission__codename", flat=True)
-            )
-        )
+        direct, grouped = kernaktivitaet_object_permissions(user)
+        codename = "permission__codename"
+        cached = set(direct.values_list(codename, flat=True).union(grouped.values_list(codename, flat=True)))
         user._ka_object_codenames = cached
     return cached
 
