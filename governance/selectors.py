@@ -238,6 +238,14 @@ def kernaktivitaet_list(
     return queryset.order_by(*fields)
 
 
+def page_number(value: Any) -> int:
+    """A page number from a query string: anything but a positive number is the first page."""
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 1
+
+
 def kernaktivitaet_page(
     queryset: QuerySet[Kernaktivitaet], number: str | None, *, searching: bool, size: int
 ) -> Page:
@@ -250,10 +258,7 @@ def kernaktivitaet_page(
     paginator = Paginator(keys, size)
     page: Page | None = None
     if searching:
-        try:
-            wanted = max(1, int(number or 1))
-        except ValueError:
-            wanted = 1
+        wanted = page_number(number)
         found = list(
             queryset.prefetch_related(None)
             .annotate(total_rows=Window(Count("pk")))

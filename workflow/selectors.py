@@ -33,7 +33,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from governance.models import Kernaktivitaet, Resolution
-from governance.selectors import kernaktivitaet_object_permissions
+from governance.selectors import kernaktivitaet_object_permissions, page_number
 
 from .flows import HUMAN_NODES, NODE_ACTIONS, KaDecisionFlow
 from .rights import RULES, absent_principals
@@ -201,16 +201,9 @@ def _due(task: Task, limits: dict[str, int]) -> date | None:
     return start + timedelta(days=days)
 
 
-def _page_number(value: Any) -> int:
-    try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
-        return 1
-
-
 def clamp_page(number: Any, total: int, size: int) -> int:
     """A valid page number for ``total`` rows: garbage is the first page, beyond the end the last."""
-    return min(_page_number(number), max(1, -(-total // size)))
+    return min(page_number(number), max(1, -(-total // size)))
 
 
 def paged(
@@ -226,7 +219,7 @@ def paged(
         page = clamp_page(number, total, size)
         return Section(list(queryset[(page - 1) * size : page * size]), total, page, size)
     counted = queryset.annotate(section_total=Window(Count("pk")))
-    page = _page_number(number)
+    page = page_number(number)
     found = list(counted[(page - 1) * size : page * size])
     if not found and page > 1:
         page = clamp_page(page, queryset.count(), size)
