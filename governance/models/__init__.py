@@ -1,4 +1,4 @@
-from .audit import AuditEvent
+from .audit import AuditChain, AuditEvent
 from .bodies import Gremium, Organisationseinheit
 from .kernaktivitaet import KaStatus, Kernaktivitaet
 from .reports import Ampel, Statusbericht, StatusberichtState
@@ -16,6 +16,7 @@ from .strategy import (
 __all__ = [
     "AgendaItem",
     "Ampel",
+    "AuditChain",
     "AuditEvent",
     "Consultation",
     "Gremium",
