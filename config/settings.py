@@ -146,6 +146,12 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
+# --- Static build: viewflow's unused front end is not collected (see config/staticfiles.py) ---------------
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "config.staticfiles.ProductAppDirectoriesFinder",
+]
+# --- end static build -------------------------------------------------------------------------------------
 
 # Mail: written to var/mail/ in the embedded mode; EMAIL_URL=smtp://user:password@host:port for a real server.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Bochum Strategie <strategie@bochum.example>")
