@@ -165,22 +165,28 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Celery: a file-system broker in the embedded mode (a real worker, no server); redis://… in production.
+# --- Embedded broker: kombu's file-system transport with atomic writes (config/broker.py) ----------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("filesystem")
+# kombu takes no import path in a URL: the URL stays filesystem://, this setting picks the safe transport.
+CELERY_BROKER_TRANSPORT = "config.broker:Transport" if EMBEDDED_BROKER else None
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(VAR_DIR / "broker" / "queue"),
         "data_folder_out": str(VAR_DIR / "broker" / "queue"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
         "control_folder": str(VAR_DIR / "broker" / "control"),
+        "temp_folder": str(VAR_DIR / "broker" / "tmp"),
         "store_processed": False,
     }
-    if CELERY_BROKER_URL.startswith("filesystem")
+    if EMBEDDED_BROKER
     else {"visibility_timeout": 3600}
 )
 # The file-system broker polls and writes folders that must exist before web server or worker use them.
-for _folder in ("data_folder_in", "processed_folder", "control_folder"):
+for _folder in ("data_folder_in", "processed_folder", "control_folder", "temp_folder"):
     if _folder in CELERY_BROKER_TRANSPORT_OPTIONS:
         Path(str(CELERY_BROKER_TRANSPORT_OPTIONS[_folder])).mkdir(parents=True, exist_ok=True)
+# --- end embedded broker ----------------------------------------------------------------------------------
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
