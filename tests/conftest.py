@@ -6,6 +6,8 @@ run requires them (CI=true requires all, REQUIRED_SERVICES narrows it), since .c
 
 import os
 import socket
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -72,3 +74,28 @@ def fast_password_hashing() -> None:
     """Accounts get passwords in many fixtures; the production hasher (PBKDF2, a million rounds) made that
     about a second per account here. Logins in the browser tests work the same with a fast hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def flush_past_the_audit_truncate_trigger() -> Iterator[None]:
+    """PostgreSQL refuses TRUNCATE of the audit table (a trigger), and pytest-django empties the tables of
+    transactional tests with TRUNCATE. The test suite connects as the tables' owner and a superuser, so its
+    flush does what only such a role can: it skips the triggers for that one statement. The application's
+    runtime role could not (tests/governance/test_audit_roles.py)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
+        statements = original(self, style, tables, **kwargs)
+        if not statements:
+            return statements
+        return [
+            "SET LOCAL session_replication_role = replica",
+            *statements,
+            "SET LOCAL session_replication_role = origin",
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+    yield
+    DatabaseOperations.sql_flush = original  # type: ignore[method-assign]

@@ -111,12 +111,14 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Audit events are append-only.")
 
-    def bulk_create(self, objs: Iterable["AuditEvent"], *args: Any, **kwargs: Any) -> list["AuditEvent"]:
+    def bulk_create(  # type: ignore[override]
+        self, objs: Iterable["AuditEvent"], batch_size: int | None = None, **kwargs: Any
+    ) -> list["AuditEvent"]:
         events = list(objs)
         if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
             raise AppendOnlyError("Audit events are inserted once, never merged.")
-        parent = super()
-        return _append(events, self.db, lambda: parent.bulk_create(events, *args, **kwargs))
+        insert = super().bulk_create
+        return _append(events, self.db, lambda: insert(events, batch_size=batch_size, **kwargs))  # type: ignore[arg-type]
 
 
 class AuditEvent(models.Model):
@@ -177,7 +179,7 @@ class AuditEvent(models.Model):
         default_permissions = ("add", "view")
 
     def __str__(self) -> str:
-        about = self.kernaktivitaet.code if self.kernaktivitaet_id else self.subject
+        about = self.kernaktivitaet.code if self.kernaktivitaet is not None else self.subject
         return f"{about}: {self.action} {self.from_status}→{self.to_status}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
