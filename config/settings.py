@@ -4,6 +4,7 @@ Every value comes from the environment; the defaults give the embedded mode (SQL
 on the file system, mails written to ``var/mail/``) so that ``make run`` needs no server.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -30,7 +31,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site asks for a second factor (config/admin_site.py); it replaces "django.contrib.admin".
+    "config.apps.StrategieAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,6 +47,11 @@ INSTALLED_APPS = [
     "governance",
     "workflow",
     "notifications",
+    # Login: lockout, second factor, single sign-on (see the "Login" block below).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "mozilla_django_oidc",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +62,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Login: which device verified the session (django-otp), then the lockout page (django-axes).
+    "django_otp.middleware.OTPMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -107,7 +117,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 AUTHENTICATION_BACKENDS = [
+    # First: a locked-out account or client is refused before any password is hashed.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on; answers only the provider's callback and only with OIDC_ENABLED.
+    "config.auth.StrategieOIDCBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None
@@ -224,3 +238,44 @@ NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
 NOTIFICATIONS_DISPATCH_BATCH = env.int("NOTIFICATIONS_DISPATCH_BATCH", default=2000)
 # --- end notifications --------------------------------------------------------------------------------
+
+# --- Login: lockout (django-axes), second factor (django-otp), single sign-on (mozilla-django-oidc) -------
+# Lockout per account and per client: LOGIN_FAILURE_LIMIT wrong passwords within LOGIN_COOLOFF_MINUTES lock
+# that user name and that address until the time has passed or an administrator releases them in the admin
+# („Zugriffsversuche“, action „Sperre aufheben“). Counted in the database (SQLite or PostgreSQL).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_CALLABLE = "config.auth_views.lockout"
+AXES_HTTP_RESPONSE_CODE = 429
+# The client is REMOTE_ADDR; behind reverse proxies set how many of them append to X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "config.auth.client_ip"
+LOGIN_TRUSTED_PROXIES = env.int("LOGIN_TRUSTED_PROXIES", default=0)
+
+# Second factor: an authenticator app (TOTP); the admin requires it, everyone with a local account may use it.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Bochum Strategie")
+
+# Single sign-on with the city's identity provider (OpenID Connect, e.g. Keycloak); off unless OIDC_ENABLED.
+OIDC_ENABLED = env.bool("OIDC_ENABLED", default=False)
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+# Either the discovery document or the endpoints one by one (those set win).
+OIDC_OP_DISCOVERY = env.str("OIDC_OP_DISCOVERY", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+# The claim with the person's provider groups and which group gives which role ("gruppe=Rolle,…").
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="groups")
+OIDC_ROLE_MAP = env.dict("OIDC_ROLE_MAP", default={})
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+OIDC_CALLBACK_CLASS = "config.auth_views.OIDCCallbackView"
+OIDC_AUTHENTICATE_CLASS = "config.auth_views.OIDCStartView"
+# --- end login ----------------------------------------------------------------------------------------------

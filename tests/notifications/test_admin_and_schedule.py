@@ -12,6 +12,7 @@ from notifications import outbox
 from notifications.emails import build_message
 from notifications.models import OutboxMessage, OutboxState
 from notifications.schedule import PERIODIC_TASKS, schedule_install
+from tests.otp import verify_second_factor
 
 from .conftest import make_ka, morning
 
@@ -45,6 +46,7 @@ def admin_client_logged_in(client, db, settings):
     }
     admin = get_user_model().objects.create_superuser("admin", "admin@bochum.example", "x")
     client.force_login(admin)
+    verify_second_factor(client, admin, secure=True)
     return client
 
 

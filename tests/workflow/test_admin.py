@@ -2,12 +2,14 @@
 
 from django.contrib.auth import get_user_model
 
+from tests.otp import verify_second_factor
 from workflow import services
 
 
 def test_admin_names_deputies_and_shows_processes_read_only(people, proposal, client):
     admin = get_user_model().objects.create_superuser("admin", "admin@bochum.example", None)
     client.force_login(admin)
+    verify_second_factor(client, admin)
     services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=proposal)
     assert client.get("/admin/workflow/vertretung/add/").status_code == 200
     response = client.post(

@@ -1,0 +1,34 @@
+"""Forms of the sign-in: password and the code of the authenticator app."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator, RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+# Longer than any password manager writes; a megabyte is refused before it is hashed.
+PASSWORD_MAX_LENGTH = 4096
+
+
+class LoginForm(AuthenticationForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password"].validators.append(
+            MaxLengthValidator(PASSWORD_MAX_LENGTH, message=_("Das Passwort ist zu lang."))
+        )
+
+
+class TokenForm(forms.Form):
+    otp_token = forms.CharField(
+        label=_("Code aus der Authentifizierungs-App"),
+        max_length=6,
+        min_length=6,
+        error_messages={
+            "required": _("Bitte geben Sie den sechsstelligen Code aus Ihrer App ein."),
+            "max_length": _("Der Code hat genau sechs Ziffern."),
+            "min_length": _("Der Code hat genau sechs Ziffern."),
+        },
+        # ASCII digits only: "²" or Arabic-Indic digits are no code.
+        validators=[RegexValidator(r"^[0-9]{6}\Z", message=_("Der Code hat genau sechs Ziffern."))],
+    )
