@@ -52,10 +52,15 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "mozilla_django_oidc",
+    # Headers and sessions: who holds which session, for "Überall abmelden" (last: it extends the user admin).
+    "config.usersessions",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Headers and sessions: Permissions-Policy, no-store when signed in, CSP (also on static files).
+    "config.security.SecurityHeadersMiddleware",
+    "config.security.ProductCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -66,6 +71,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "axes.middleware.AxesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Headers and sessions: idle timeout and lifetime of a signed-in session (needs messages).
+    "config.security.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -222,6 +229,55 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# --- Headers and sessions (config/security.py, config/usersessions) ----------------------------------------
+# Shared office PCs: a session ends 8 hours after sign-in at the latest and after 30 minutes without a request.
+SESSION_MAX_SECONDS = env.int("SESSION_MAX_SECONDS", default=8 * 3600)
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+# A strict policy: nothing inline, nothing from elsewhere. KERN's CSS draws its icons as data: SVG images.
+# OIDC_OP_AUTHORIZATION_ENDPOINT's origin joins form-action while single sign-on is on (config/security.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# --- end headers and sessions -----------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

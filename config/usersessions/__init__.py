@@ -1,0 +1,1 @@
+"""Which sessions belong to whom, so that an administrator can end all of a person's sessions at once."""
