@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,10 +56,27 @@ class ReportInput:
     risiken: str = ""
 
 
-def add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date | None:
+    """``day`` moved by whole months (the day clamped to the month's end); None when the result lies outside
+    the years 1..9999 that a date can hold (a planned start of 9999-12-31 plus a period)."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    if not date.min.year <= year <= date.max.year:
+        return None
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def next_due_date(base: date, months: int, today: date) -> date | None:
+    """The first date ``base + k * months`` (k >= 1) on or after ``today``; None when it cannot be
+    represented. A few steps whatever the distance: a start in the year 1 does not loop 24,000 times."""
+    months = max(int(months), 1)
+    elapsed = (today.year - base.year) * 12 + today.month - base.month
+    steps = max(1, elapsed // months)
+    due = add_months(base, months * steps)
+    while due is not None and due < today:
+        steps += 1
+        due = add_months(base, months * steps)
+    return due
 
 
 def _today() -> date:
@@ -222,11 +239,55 @@ def statusbericht_return(*, actor: Any, bericht: Statusbericht, reason: str) -> 
     return bericht
 
 
-def statusberichte_schedule(*, today: date | None = None) -> int:
+@dataclass(frozen=True)
+class ScheduleProblem:
+    """A KA whose next report could not be scheduled; the sweep shows it to the admin and goes on."""
+
+    kernaktivitaet_id: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ScheduleResult:
+    created: int
+    problems: list[ScheduleProblem]
+    scheduled_ids: list[int]
+
+
+def _insert_reports(rows: list[Statusbericht]) -> tuple[int, list[ScheduleProblem]]:
+    """All rows in one statement; should that fail, each row alone in a savepoint, so that one KA whose row
+    the database refuses does not keep the others from their reports. A conflict with an existing report (the
+    same due date, or a second open report: see the partial unique constraint) is ignored."""
+    try:
+        with transaction.atomic():
+            Statusbericht.objects.bulk_create(rows, ignore_conflicts=True)
+        return len(rows), []
+    except DatabaseError:
+        pass
+    created, problems = 0, []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                Statusbericht.objects.bulk_create([row], ignore_conflicts=True)
+            created += 1
+        except DatabaseError as exc:
+            problems.append(
+                ScheduleProblem(
+                    row.kernaktivitaet_id,
+                    _("Der Sachstandsbericht zum %(date)s konnte nicht angelegt werden: %(error)s")
+                    % {"date": row.faellig_am.strftime("%d.%m.%Y"), "error": str(exc)[:500]},
+                )
+            )
+    return created, problems
+
+
+def statusberichte_schedule_run(*, today: date | None = None) -> ScheduleResult:
     """Create the next due report of every running KA that owes none; a fixed number of queries.
 
     The next due date is one period after the last due date (or after the planned start, or the creation of
-    the KA); a date already past moves on by whole periods, so a KA is never born overdue.
+    the KA); a date already past moves on by whole periods, so a KA is never born overdue. No stored value can
+    make this raise: a KA whose next date cannot be computed (beyond the year 9999) or whose row the database
+    refuses is returned as a problem, and every other KA gets its report.
     """
     today = today or _today()
     default_months = DeadlineSettings.get().berichtsintervall_monate
@@ -237,15 +298,38 @@ def statusberichte_schedule(*, today: date | None = None) -> int:
         .filter(has_open=False)
         .values_list("pk", "berichtsintervall_monate", "last_due", "geplanter_start", "erstellt_am")
     )
-    rows = []
+    rows, problems = [], []
     for pk, months, last_due, start, created in candidates:
         months = months or default_months
         base = last_due or start or timezone.localtime(created).date()
-        due = add_months(base, months)
-        steps = 1
-        while due < today:
-            steps += 1
-            due = add_months(base, months * steps)
+        try:
+            due = next_due_date(base, months, today)
+        except (ArithmeticError, ValueError) as exc:  # any other stored value that breaks the arithmetic
+            due, detail = None, f"{type(exc).__name__}: {exc}"
+        else:
+            detail = ""
+        if due is None:
+            problems.append(
+                ScheduleProblem(
+                    pk,
+                    _(
+                        "Der nächste Sachstandsbericht ließe sich erst nach dem Jahr 9999 anlegen "
+                        "(Basis %(base)s, Intervall %(months)s Monate). Bitte den geplanten Start oder "
+                        "das Berichtsintervall der Kernaktivität prüfen. %(detail)s"
+                    )
+                    % {"base": base.strftime("%d.%m.%Y"), "months": months, "detail": detail},
+                )
+            )
+            continue
         rows.append(Statusbericht(kernaktivitaet_id=pk, faellig_am=due))
-    Statusbericht.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    created_count, insert_problems = _insert_reports(rows)
+    problems += insert_problems
+    failed = {p.kernaktivitaet_id for p in problems}
+    return ScheduleResult(
+        created_count, problems, [r.kernaktivitaet_id for r in rows if r.kernaktivitaet_id not in failed]
+    )
+
+
+def statusberichte_schedule(*, today: date | None = None) -> int:
+    """``statusberichte_schedule_run`` for callers that only want the count of new reports."""
+    return statusberichte_schedule_run(today=today).created

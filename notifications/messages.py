@@ -116,7 +116,10 @@ def decision_deadline(
         KaStatus.BOARD_DECISION: cfg.frist_vorstand_tage,
         KaStatus.COUNCIL: cfg.frist_ratsbeschluss_tage,
     }[KaStatus(ka_status)]
-    return entered + timedelta(days=days)
+    try:
+        return entered + timedelta(days=days)
+    except OverflowError:  # a session deferred to 9999-12-31: the time limit never runs out
+        return date.max
 
 
 @preparer("entscheidung_erinnerung")
@@ -158,8 +161,9 @@ def decisions_overdue(today: date) -> list[dict[str, Any]]:
     status_of = {ka.pk: ka.status for ka in waiting}
     entered: dict[int, AuditEvent] = {}
     for event in AuditEvent.objects.filter(kernaktivitaet__in=waiting).order_by("pk"):
-        if event.to_status == status_of[event.kernaktivitaet_id]:
-            entered[event.kernaktivitaet_id] = event
+        ka_id = event.kernaktivitaet_id
+        if ka_id is not None and event.to_status == status_of[ka_id]:
+            entered[ka_id] = event
     rows = []
     for ka in waiting:
         entry = entered.get(ka.pk)
@@ -225,7 +229,7 @@ def _ka_event(row: OutboxMessage, today: date) -> Prepared | None:
         .filter(pk=row.context["event"])
         .first()
     )
-    if event is None:
+    if event is None or event.kernaktivitaet is None:
         return None
     ka = event.kernaktivitaet
     return Prepared(

@@ -197,3 +197,47 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class SweepProblemStage(models.TextChoices):
+    SCHEDULE = "schedule", _("Sachstandsbericht anlegen")
+    REMINDERS = "reminders", _("Erinnerungen schreiben")
+    DISPATCH = "dispatch", _("Mails weiterreichen")
+    SMTP = "smtp", _("Mailserver")
+
+
+class SweepProblem(models.Model):
+    """Something the sweep could not do, kept for the admin until it goes away: the sweep records it, logs it
+    and goes on with everything else; the next sweep that succeeds for the same KA and step removes it."""
+
+    stage = models.CharField(_("Schritt"), max_length=20, choices=SweepProblemStage.choices)
+    kernaktivitaet = models.ForeignKey(
+        "governance.Kernaktivitaet",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Kernaktivität"),
+    )
+    message = models.TextField(_("Fehler"))
+    first_seen = models.DateTimeField(_("zuerst"), db_default=Now())
+    last_seen = models.DateTimeField(_("zuletzt"), db_default=Now())
+    occurrences = models.PositiveIntegerField(_("Anzahl Läufe"), default=1)
+
+    class Meta:
+        verbose_name = _("Problem beim Fristenlauf")
+        verbose_name_plural = _("Probleme beim Fristenlauf")
+        ordering = ["-last_seen"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "kernaktivitaet"], name="sweep_problem_once_per_ka_and_stage"
+            ),
+            models.UniqueConstraint(
+                fields=["stage"],
+                condition=models.Q(kernaktivitaet__isnull=True),
+                name="sweep_problem_once_per_stage",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.message[:80]}"

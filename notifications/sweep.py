@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.models import (
     AuditEvent,
@@ -19,10 +20,18 @@ from governance.models import (
     Statusbericht,
     StatusberichtState,
 )
-from governance.reporting import statusberichte_schedule
+from governance.reporting import statusberichte_schedule_run
 
-from .models import DeadlineSettings, OutboxMessage, ReminderRule, RuleKind
+from .models import (
+    DeadlineSettings,
+    OutboxMessage,
+    ReminderRule,
+    RuleKind,
+    SweepProblem,
+    SweepProblemStage,
+)
 from .outbox import dispatch_waiting
+from .problems import problem_record, problems_clear
 from .rules import BERLIN, RuleWindow, rule_windows, sending_time
 
 logger = logging.getLogger(__name__)
@@ -79,8 +88,9 @@ def _execute(sql: str, params: list[Any]) -> int:
         return max(cursor.rowcount, 0)
 
 
-def insert_report_reminders(today: date, windows: list[RuleWindow]) -> int:
-    """One outbox row per (owed report, rule window it is in today, occurrence); one statement."""
+def insert_report_reminders(today: date, windows: list[RuleWindow], ka_id: int | None = None) -> int:
+    """One outbox row per (owed report, rule window it is in today, occurrence); one statement (for one KA
+    only with ``ka_id``: the fallback that keeps one KA's failure apart)."""
     if not windows:
         return 0
     d = _sql_dialect()
@@ -93,6 +103,7 @@ def insert_report_reminders(today: date, windows: list[RuleWindow]) -> int:
             FROM {Statusbericht._meta.db_table} sb
             JOIN {Kernaktivitaet._meta.db_table} ka ON ka.id = sb.kernaktivitaet_id
             WHERE sb.state IN (%s, %s) AND ka.status = %s
+              AND (CAST(%s AS integer) IS NULL OR ka.id = CAST(%s AS integer))
         ),
         hits AS (
             SELECT owed.id, owed.runde, w.rule_id, w.rule_key, w.category,
@@ -108,11 +119,13 @@ def insert_report_reminders(today: date, windows: list[RuleWindow]) -> int:
         FROM hits WHERE 1 = 1
         ON CONFLICT (key) DO NOTHING
     """
-    params += [today, StatusberichtState.DUE, StatusberichtState.RETURNED, KaStatus.RUNNING]
+    params += [today, StatusberichtState.DUE, StatusberichtState.RETURNED, KaStatus.RUNNING, ka_id, ka_id]
     return _execute(sql, params)
 
 
-def insert_decision_reminders(today: date, windows: list[RuleWindow], cfg: DeadlineSettings) -> int:
+def insert_decision_reminders(
+    today: date, windows: list[RuleWindow], cfg: DeadlineSettings, ka_id: int | None = None
+) -> int:
     """One outbox row per (KA waiting for a decision past its time limit, rule window, occurrence).
 
     The time limit runs from the day the KA entered its state; for the council record from the later of
@@ -139,6 +152,7 @@ def insert_decision_reminders(today: date, windows: list[RuleWindow], cfg: Deadl
             SELECT ka.id AS ka_id, ka.status AS status, MAX(ae.id) AS event_id
             FROM {ka_table} ka JOIN {ae_table} ae ON ae.kernaktivitaet_id = ka.id AND ae.to_status = ka.status
             WHERE ka.status IN (%s, %s, %s)
+              AND (CAST(%s AS integer) IS NULL OR ka.id = CAST(%s AS integer))
             GROUP BY ka.id, ka.status
         ),
         waiting AS (
@@ -166,7 +180,7 @@ def insert_decision_reminders(today: date, windows: list[RuleWindow], cfg: Deadl
         ON CONFLICT (key) DO NOTHING
     """
     params += [str(s) for s, _days in limits]
-    params += [today, str(KaStatus.COUNCIL)]
+    params += [ka_id, ka_id, today, str(KaStatus.COUNCIL)]
     return _execute(sql, params)
 
 
@@ -184,27 +198,99 @@ def insert_digest(today: date) -> int:
     return _execute(sql, [f"wochenuebersicht:{label}", label])
 
 
+def _reminders_per_ka(
+    today: date, report_windows: list[RuleWindow], decision_windows: list[RuleWindow], cfg: DeadlineSettings
+) -> int:
+    """The fallback after the set-based insert failed: each KA with a deadline alone in a savepoint, so that
+    the one whose data breaks the statement is recorded for the admin and all others get their reminders."""
+    report_kas = set(
+        Statusbericht.objects.filter(
+            state__in=[StatusberichtState.DUE, StatusberichtState.RETURNED],
+            kernaktivitaet__status=KaStatus.RUNNING,
+        ).values_list("kernaktivitaet_id", flat=True)
+    )
+    decision_kas = set(
+        Kernaktivitaet.objects.filter(
+            status__in=[KaStatus.ZIRKEL_REVIEW, KaStatus.BOARD_DECISION, KaStatus.COUNCIL]
+        ).values_list("pk", flat=True)
+    )
+    written, failed = 0, []
+    for ka_id in sorted(report_kas | decision_kas):
+        try:
+            with transaction.atomic():
+                if ka_id in report_kas:
+                    written += insert_report_reminders(today, report_windows, ka_id)
+                if ka_id in decision_kas:
+                    written += insert_decision_reminders(today, decision_windows, cfg, ka_id)
+        except Exception as exc:
+            failed.append(ka_id)
+            problem_record(
+                SweepProblemStage.REMINDERS,
+                _("Erinnerungen dieser Kernaktivität konnten nicht geschrieben werden: %(error)s")
+                % {"error": f"{type(exc).__name__}: {exc}"},
+                ka_id,
+            )
+    problems_clear(SweepProblemStage.REMINDERS, keep_kernaktivitaet_ids=failed)
+    return written
+
+
+def _schedule(today: date, noted: set[str]) -> int:
+    """Create due reports; a KA that cannot get one is noted for the admin, the others get theirs."""
+    try:
+        result = statusberichte_schedule_run(today=today)
+    except Exception as exc:
+        logger.exception("Scheduling reports failed")
+        problem_record(SweepProblemStage.SCHEDULE, f"{type(exc).__name__}: {exc}")
+        return 0
+    for problem in result.problems:
+        problem_record(SweepProblemStage.SCHEDULE, problem.message, problem.kernaktivitaet_id)
+    if SweepProblemStage.SCHEDULE in noted:
+        problems_clear(
+            SweepProblemStage.SCHEDULE, keep_kernaktivitaet_ids=[p.kernaktivitaet_id for p in result.problems]
+        )
+    return result.created
+
+
 def reminders_insert(now: datetime | None = None) -> tuple[int, int, int]:
-    """Create due reports and write today's reminders; a fixed number of statements."""
+    """Create due reports and write today's reminders; a fixed number of statements. No KA's data can stop
+    the others: a failing step is redone KA by KA and the failing KA is noted (``SweepProblem``)."""
     now = now or timezone.now()
     today = now.astimezone(BERLIN).date()
     cfg = DeadlineSettings.get()
-    created = statusberichte_schedule(today=today)
+    noted = set(SweepProblem.objects.values_list("stage", flat=True).distinct())
+    created = _schedule(today, noted)
     if not sending_time(now, cfg.versandstunde):
         return created, 0, 0
     rules = list(ReminderRule.objects.filter(aktiv=True))
     report_windows = rule_windows([r for r in rules if r.kind == RuleKind.REPORT])
     decision_windows = rule_windows([r for r in rules if r.kind == RuleKind.DECISION])
-    with transaction.atomic():
-        reminders = insert_report_reminders(today, report_windows)
-        reminders += insert_decision_reminders(today, decision_windows, cfg)
+    try:
+        with transaction.atomic():
+            reminders = insert_report_reminders(today, report_windows)
+            reminders += insert_decision_reminders(today, decision_windows, cfg)
+    except Exception:
+        logger.exception("Writing the reminders in one statement failed; writing them KA by KA")
+        reminders = _reminders_per_ka(today, report_windows, decision_windows, cfg)
+    else:
+        if SweepProblemStage.REMINDERS in noted:
+            problems_clear(SweepProblemStage.REMINDERS)
+    try:
         digests = insert_digest(today)
+    except Exception as exc:
+        problem_record(SweepProblemStage.REMINDERS, f"{type(exc).__name__}: {exc}")
+        digests = 0
     return created, reminders, digests
 
 
-def sweep() -> SweepResult:
-    created, reminders, digests = reminders_insert()
-    dispatched = dispatch_waiting()
+def sweep(now: datetime | None = None) -> SweepResult:
+    """One run: every step runs even when an earlier one failed (the failure is noted for the admin)."""
+    created, reminders, digests = reminders_insert(now)
+    try:
+        dispatched = dispatch_waiting()
+    except Exception as exc:
+        logger.exception("Handing waiting mails to the workers failed")
+        problem_record(SweepProblemStage.DISPATCH, f"{type(exc).__name__}: {exc}")
+        dispatched = 0
     result = SweepResult(created, reminders, digests, dispatched)
     logger.info("Sweep: %s", result)
     return result
