@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz
 from governance.services import kernaktivitaet_set_projektgruppe, kompetenz_set_verantwortliche
@@ -23,7 +24,10 @@ DEMO_KA_COUNT = 3
 
 
 class Command(BaseCommand):
-    help = "Legt je Rolle ein Demo-Konto an (nur mit DEBUG=true)."
+    help = (
+        "Legt je Rolle ein Demo-Konto an (nur mit DEBUG=true). Ein zweiter Lauf ändert nichts: vorhandene "
+        "Konten behalten Passwort und Sitzungen, vorhandene Zuordnungen bleiben."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
@@ -33,35 +37,65 @@ class Command(BaseCommand):
         kompetenz = Kompetenz.objects.order_by("position").first()
         if kompetenz is None:
             raise CommandError("Erst die Strategie laden: python manage.py load_strategy")
-        User = get_user_model()
         with transaction.atomic():
-            users = {}
-            for role, username in DEMO_USERNAMES.items():
-                user, _created = User.objects.get_or_create(
-                    username=username, defaults={"email": f"{username}@bochum.example"}
-                )
-                user.set_password(DEMO_PASSWORD)
-                user.save()
-                user.groups.add(Group.objects.get(name=role.value))
-                users[role] = user
-            admin, _created = User.objects.get_or_create(
-                username="admin", defaults={"email": "admin@bochum.example"}
-            )
-            admin.is_staff = admin.is_superuser = True
-            admin.set_password(DEMO_PASSWORD)
-            admin.save()
+            changes = self.create_missing_accounts()
+            users = {
+                role: get_user_model().objects.get(username=username)
+                for role, username in DEMO_USERNAMES.items()
+            }
+            changes += self.assign_demo_project_group(users[Role.PROJEKTGRUPPE], kompetenz)
+            changes += self.assign_demo_kompetenz(users[Role.KOMPETENZVERANTWORTLICHE], kompetenz)
 
-            own = Kernaktivitaet.objects.filter(kompetenz=kompetenz, status=KaStatus.RUNNING).order_by("code")
-            for ka in own[:DEMO_KA_COUNT]:
-                lead = users[Role.PROJEKTGRUPPE]
-                kernaktivitaet_set_projektgruppe(kernaktivitaet=ka, projektleitung=lead, mitglieder=[lead])
-            kompetenz_set_verantwortliche(kompetenz=kompetenz, users=[users[Role.KOMPETENZVERANTWORTLICHE]])
-
-        self.stdout.write(f"Demo-Konten (Passwort für alle: {DEMO_PASSWORD}):")
+        if not changes:
+            self.stdout.write("Demo-Konten bestehen bereits; nichts geändert.")
+        for line in changes:
+            self.stdout.write(line)
+        self.stdout.write(f"Demo-Konten (Passwort beim Anlegen: {DEMO_PASSWORD}):")
         for role, username in DEMO_USERNAMES.items():
             self.stdout.write(f"  {username:<26} {role.label}")
         self.stdout.write(f"  {'admin':<26} Administration")
-        self.stdout.write(
-            f"Projektgruppe der KA {', '.join(ka.code for ka in own[:DEMO_KA_COUNT])}; "
-            f"Kompetenzverantwortliche für „{kompetenz.name}“."
+
+    def create_missing_accounts(self) -> list[str]:
+        """Create the accounts that do not exist; an existing one keeps its password (and so its sessions)."""
+        User = get_user_model()
+        changes = []
+        for role, username in DEMO_USERNAMES.items():
+            if User.objects.filter(username=username).exists():
+                continue
+            user = User.objects.create_user(
+                username=username, email=f"{username}@bochum.example", password=DEMO_PASSWORD
+            )
+            user.groups.add(Group.objects.get(name=role.value))
+            changes.append(f"Konto {username} angelegt.")
+        if not User.objects.filter(username="admin").exists():
+            User.objects.create_superuser(
+                username="admin", email="admin@bochum.example", password=DEMO_PASSWORD
+            )
+            changes.append("Konto admin angelegt.")
+        return changes
+
+    def assign_demo_project_group(self, lead: Any, kompetenz: Kompetenz) -> list[str]:
+        """Make the demo account lead of running KA only while it leads none, and only of KA with no group."""
+        if Kernaktivitaet.objects.filter(projektleitung=lead).exists():
+            return []
+        free = Kernaktivitaet.objects.filter(
+            kompetenz=kompetenz,
+            status=KaStatus.RUNNING,
+            projektleitung__isnull=True,
+            projektgruppe__isnull=True,
+        ).order_by("code")[:DEMO_KA_COUNT]
+        codes = []
+        for ka in free:
+            kernaktivitaet_set_projektgruppe(kernaktivitaet=ka, projektleitung=lead, mitglieder=[lead])
+            codes.append(ka.code)
+        return [f"{lead.username} leitet die Projektgruppe der KA {', '.join(codes)}."] if codes else []
+
+    def assign_demo_kompetenz(self, user: Any, kompetenz: Kompetenz) -> list[str]:
+        """Name the demo account Kompetenzverantwortliche only while it oversees no Kompetenz; others stay."""
+        if get_objects_for_user(user, "governance.oversee_kompetenz", accept_global_perms=False).exists():
+            return []
+        others = get_users_with_perms(
+            kompetenz, only_with_perms_in=["oversee_kompetenz"], with_group_users=False
         )
+        kompetenz_set_verantwortliche(kompetenz=kompetenz, users=[*others, user])
+        return [f"{user.username} ist Kompetenzverantwortliche für „{kompetenz.name}“."]
