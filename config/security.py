@@ -60,15 +60,10 @@ def _origin(url: str) -> str | None:
 
 def single_sign_on_origins() -> list[str]:
     """Origins of the identity provider's sign-in and sign-out pages, while single sign-on is on."""
-    if not getattr(settings, "OIDC_ENABLED", True):
-        return []
-    urls = [
-        getattr(settings, name, "") or ""
-        for name in ("OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_LOGOUT_ENDPOINT")
-    ]
-    if not urls[0]:
-        return []
-    return sorted({origin for origin in map(_origin, urls) if origin})
+    # The endpoints may come from the provider's discovery document (OIDC_OP_DISCOVERY), read in config.auth.
+    from config.auth import provider_origins
+
+    return provider_origins()
 
 
 class ProductCSPMiddleware(CSPMiddleware):

@@ -157,3 +157,26 @@ def test_groups_without_roles_give_no_rights(client: Any, sso: str) -> None:
     Group.objects.get_or_create(name="kantine")
     sign_in(client, {**RITA, "groups": ["kantine"]}, sso)
     assert not signed_in_as(client).get_all_permissions()
+
+
+def test_discovery_gives_the_endpoints_and_the_csp_lets_the_forms_reach_the_provider(
+    client: Any, provider: str, db: None
+) -> None:
+    from config.auth import provider_endpoints
+
+    # Only the discovery document: the endpoints and the form-action origins come from it.
+    with sso_settings(
+        provider,
+        OIDC_OP_DISCOVERY=f"{provider}/.well-known/openid-configuration",
+        OIDC_OP_AUTHORIZATION_ENDPOINT="",
+        OIDC_OP_TOKEN_ENDPOINT="",
+        OIDC_OP_USER_ENDPOINT="",
+        OIDC_OP_JWKS_ENDPOINT="",
+        OIDC_OP_LOGOUT_ENDPOINT="",
+    ):
+        endpoints = provider_endpoints()
+        assert endpoints.token.endswith("/token") and endpoints.end_session.endswith("/endsession")
+        policy = client.get("/anmelden/", secure=True)["Content-Security-Policy"]
+    form_action = next(part for part in policy.split(";") if part.strip().startswith("form-action"))
+    issuer = urlsplit(endpoints.authorization)
+    assert f"{issuer.scheme}://{issuer.netloc}" in form_action
