@@ -193,11 +193,11 @@ class TwoFactorView(View):
 
     def context(self, form: TokenForm | None = None) -> dict[str, Any]:
         user = self.request.user
+        wanted = self.request.GET.get("next") or self.request.POST.get("next")
         context: dict[str, Any] = {
             "local": has_local_password(user),
-            "next": safe_next(
-                self.request, self.request.GET.get("next") or self.request.POST.get("next"), ""
-            ),
+            # Where to go after enrolling (the admin sends people here); none: stay on this page.
+            "next": safe_next(self.request, wanted) if wanted else "",
             "form": form or TokenForm(),
         }
         if not context["local"]:

@@ -204,3 +204,17 @@ def test_undecodable_bytes_never_fail(client: Any, person: Any, path: str) -> No
     body = "username=%ED%A0%80&password=%ED%A0%80&otp_token=%ED%A0%80%00&next=%ED%A0%80"
     response = client.post(path, body, content_type="application/x-www-form-urlencoded", secure=True)
     assert response.status_code in {200, 302, 400}
+
+
+def test_enrolling_without_a_destination_stays_on_the_page_and_asks_at_the_next_login(
+    client: Any, person: Any
+) -> None:
+    client.force_login(person)
+    client.get("/konto/zwei-faktor/", secure=True)
+    device = TOTPDevice.objects.get(user=person, confirmed=False)
+    done = client.post("/konto/zwei-faktor/", {"otp_token": current_code(device)}, secure=True)
+    assert done.status_code == 302 and done["Location"] == "/konto/zwei-faktor/"
+    device.refresh_from_db()
+    assert device.confirmed
+    client.post("/abmelden/", secure=True)
+    assert login(client, person.username, PASSWORD)["Location"] == "/anmelden/code/"
