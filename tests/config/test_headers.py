@@ -6,6 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from tests.otp import verify_second_factor
+
 pytestmark = pytest.mark.django_db
 
 STATIC_FILE = "/static/css/app.css"
@@ -86,12 +88,7 @@ def verified_admin_client() -> Client:
     admin = get_user_model().objects.create_superuser("verwaltung", password="geheim-und-lang-2030")
     client = Client()
     client.force_login(admin)
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.create(user=admin, name="App", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
+    verify_second_factor(client, admin)
     return client
 
 
@@ -183,3 +180,13 @@ def test_provider_origin_not_allowed_while_single_sign_on_is_off(client: Client,
     settings.OIDC_ENABLED = False
     settings.OIDC_OP_AUTHORIZATION_ENDPOINT = "https://id.bochum.example/auth"
     assert csp(client.get("/anmelden/"))["form-action"] == ["'self'"]
+
+
+def test_csrf_failure_page_has_nothing_inline(member: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/anmelden/", {"username": "mitglied", "password": "geheim-und-lang-2030"})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "Formular abgelaufen" in body
+    assert "<style" not in body and "style=" not in body and "<script" not in body
+    assert_common_headers(response)

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from config.security import REGISTERED_KEY
 from config.usersessions.models import UserSession
+from tests.otp import verify_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -140,12 +141,7 @@ def test_anonymous_requests_carry_no_session() -> None:
 def admin_client() -> Client:
     admin = get_user_model().objects.create_superuser("verwaltung", password="geheim-und-lang-2030")
     client = signed_in_client(admin)
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.create(user=admin, name="App", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
+    verify_second_factor(client, admin)
     return client
 
 
@@ -221,12 +217,7 @@ def test_logout_everywhere_needs_the_right_to_change_users() -> None:
 
     staff.user_permissions.add(Permission.objects.get(codename="view_user"))
     client = signed_in_client(staff)
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.create(user=staff, name="App", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
+    verify_second_factor(client, staff)
     listing = client.get("/admin/auth/user/")
     assert listing.status_code == 200
     assert "Überall abmelden" not in listing.content.decode()
