@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as gettext_now
@@ -197,26 +198,46 @@ def kernaktivitaet_propose_stop(
 
 
 def task_principal(*, actor: Any, task: Task, on_behalf_of: Any = None) -> Any:
-    """The person a task is done for: the actor, or the absent person whose task a deputy took."""
+    """The person a task is done for: the actor, or the absent person whose claimed task a deputy does.
+
+    Someone else's claim alone makes nobody a principal: only a deputy named today for the owner acts
+    for them. Anyone else who finds the task claimed is the principal themselves and is refused by
+    ``_check_open`` (before, the owner became the loser's principal and a lost claim "succeeded").
+    """
     if on_behalf_of is not None:
         return on_behalf_of
-    if task.owner_id is not None and task.owner_id != actor.pk:
-        return task.owner
+    if task.owner_id is not None and task.owner_id != actor.pk and rights.is_deputy(actor, task.owner_id):
+        return _owner(task)
     return actor
+
+
+def _owner(task: Task) -> Any:
+    """The task's owner read now, by the owner id of the locked row (never a join made before the lock)."""
+    return get_user_model()._default_manager.get(pk=task.owner_id)
 
 
 @contextmanager
 def _locked_task(task_id: int) -> Iterator[Task]:
-    """Open a transaction and load the task with its process and KA, holding the process row lock.
+    """Open a transaction and load the task with its process and KA, holding the task and process row locks.
 
-    The lock is the one viewflow's ``SelectForUpdateLock`` takes (the process row), taken in the same
-    statement that loads the task, so a decision stays within its query budget.
+    After waiting for another transaction's lock, PostgreSQL returns the locked rows (task, process) as
+    that transaction left them, but every other joined row as it was before the wait. So the statement
+    joins no nullable relation: a joined owner came back empty (NULL-extended) beside the winner's owner
+    id, and the loser was told it had won or got a server error. The owner is read by its id when needed
+    (``_owner``); the KA process and KA, joined as required (inner) rows, do not change while a task is
+    open, and the lifecycle locks and reads the KA afresh for every transition. One statement keeps a
+    decision within its query budget. The process row is the lock viewflow's ``SelectForUpdateLock`` takes.
     """
     with transaction.atomic():
         task = (
-            Task.objects.select_related("process__kaprocess__kernaktivitaet", "owner")
+            Task.objects.select_related("process__kaprocess__kernaktivitaet")
             .select_for_update(of=("self", "process"))
-            .filter(pk=task_id, process__flow_class=KaDecisionFlow)
+            # Required, not outer joins: a task of this flow always has its KA process and KA.
+            .filter(
+                pk=task_id,
+                process__flow_class=KaDecisionFlow,
+                process__kaprocess__kernaktivitaet__isnull=False,
+            )
             .first()
         )
         if task is None:
@@ -229,7 +250,7 @@ def _check_open(task: Task, actor: Any, principal: Any) -> None:
         raise StateMovedOn(TASK_DONE)
     if task.owner_id is not None and task.owner_id not in (actor.pk, principal.pk):
         raise StateMovedOn(
-            _("Diese Aufgabe hat bereits %(name)s übernommen.") % {"name": task.owner.get_username()}
+            _("Diese Aufgabe hat bereits %(name)s übernommen.") % {"name": _owner(task).get_username()}
         )
 
 
@@ -259,11 +280,16 @@ def task_claim(*, actor: Any, task_id: int, on_behalf_of: Any = None) -> Task:
 def task_release(*, actor: Any, task_id: int) -> Task:
     """Put a claimed task back into the queue."""
     with _locked_task(task_id) as task:
+        if task.status == STATUS.NEW:
+            raise StateMovedOn(_("Diese Aufgabe steht bereits wieder allen Berechtigten offen."))
         if task.status != STATUS.ASSIGNED:
             raise StateMovedOn(TASK_DONE)
+        # Only the owner or their deputy for today puts it back (task_principal checks the deputy).
         principal = task_principal(actor=actor, task=task)
-        if principal.pk != actor.pk and not rights.is_deputy(actor, principal):
-            raise TransitionRefused(_("Diese Aufgabe hat eine andere Person übernommen."))
+        if task.owner_id != principal.pk:
+            raise StateMovedOn(
+                _("Diese Aufgabe hat bereits %(name)s übernommen.") % {"name": _owner(task).get_username()}
+            )
         task.flow_task.activation_class(task).unassign()
         return task
 
