@@ -101,8 +101,14 @@ def statusbericht_to_review_list(*, user: Any) -> QuerySet[Statusbericht]:
     ):
         reports = statusbericht_awaiting_review_list()
     else:
+        # with_superuser=False: guardian gives a superuser every Kompetenz; reviewing is a role's right,
+        # not the technical administrator's (segregation of duties).
         kompetenzen = get_objects_for_user(
-            user, "governance.oversee_kompetenz", klass=Kompetenz, accept_global_perms=False
+            user,
+            "governance.oversee_kompetenz",
+            klass=Kompetenz,
+            accept_global_perms=False,
+            with_superuser=False,
         )
         kompetenz_ids = list(kompetenzen.values_list("pk", flat=True))
         if not kompetenz_ids:

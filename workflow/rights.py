@@ -224,6 +224,29 @@ def _ka_model() -> Any:
     return Kernaktivitaet
 
 
+def held_permissions(user: Any) -> set[str]:
+    """The global rights a person holds by role (group) or given directly, as "app_label.codename".
+
+    Django's ModelBackend hands a superuser every permission there is; for the decision process that
+    would make the technical administrator every role at once. A superuser holds here only what they
+    were given explicitly (one query, kept on the user object for the request); the admin is unaffected.
+    """
+    if not user.is_superuser:
+        return set(user.get_all_permissions())
+    cached: set[str] | None = getattr(user, "_held_perm_cache", None)
+    if cached is None:
+        cached = set()
+        if user.is_active:
+            rows = (
+                Permission.objects.filter(Q(user=user) | Q(group__user=user))
+                .values_list("content_type__app_label", "codename")
+                .distinct()
+            )
+            cached = {f"{app_label}.{codename}" for app_label, codename in rows}
+        user._held_perm_cache = cached
+    return cached
+
+
 def _global_perm_exists(codename: str) -> Exists:
     return Exists(
         Permission.objects.filter(content_type__app_label="governance", codename=codename).filter(
@@ -292,16 +315,17 @@ def decide(
         get_user_model()
         ._default_manager.filter(pk=principal.pk)
         .annotate(**annotations)
-        .values("is_active", "is_superuser", *annotations)
+        .values("is_active", *annotations)
         .first()
     )
     if row is None or not row["is_active"]:
         return Verdict(False, str(INACTIVE_REFUSAL))
     if principal is not user and not row["is_deputy"]:
         return Verdict(False, str(DEPUTY_REFUSAL % {"name": principal.get_username()}))
-    granted = bool(row["is_superuser"] and rule.global_perm) or bool(
-        row.get("has_global") or row.get("has_object") or row.get("has_kompetenz")
-    )
+    # Only rights given explicitly count: the technical superuser decides as no role unless given it
+    # (segregation of duties). The annotations read the permission tables, never Django's or guardian's
+    # superuser shortcut.
+    granted = bool(row.get("has_global") or row.get("has_object") or row.get("has_kompetenz"))
     if not granted:
         return Verdict(False, str(rule.refusal))
     if rule.four_eyes and ka is not None:
