@@ -44,14 +44,14 @@ db: install
 demo: db
 	$(BIN)/python manage.py demo_users
 
-# Web server, Celery worker and beat on the embedded broker; Ctrl-C stops all of them.
+# Web server, Celery worker and beat on the embedded broker; Ctrl-C stops all of them. The supervisor
+# (config/run_embedded.py) restarts a worker that dies and keeps the web server up. PORT=8001 make run.
+PORT ?= 8000
 run: demo
-	@echo "Bochum Strategie: http://127.0.0.1:8000/  (Ctrl-C beendet Webserver und Worker)"
-	@trap 'kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
-	$(BIN)/celery -A config worker --beat --loglevel=info --concurrency=2 \
-	    --without-mingle --without-gossip & \
-	$(BIN)/python manage.py runserver 127.0.0.1:8000 & \
-	wait -n
+	@echo "Bochum Strategie: http://127.0.0.1:$(PORT)/  (Ctrl-C beendet Webserver und Worker)"
+	@$(BIN)/python -m config.run_embedded --port $(PORT) -- \
+	    $(BIN)/celery -A config worker --beat --loglevel=info --concurrency=2 \
+	    --without-mingle --without-gossip
 
 test: install-dev
 	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
