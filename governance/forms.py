@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from .inputs import SEARCH_MAX, TextField
 from .models import KaStatus, Kompetenz, Querschnittsthema, Schwerpunkt, Tranche
 from .selectors import DEFAULT_KA_SORT, KA_SORT_FIELDS, KaFilter
 
@@ -47,7 +48,7 @@ class SchwerpunktChoiceField(forms.ModelChoiceField):
 class KaFilterForm(forms.Form):
     """GET filters of the KA overview; invalid values are reported on the form and ignored."""
 
-    q = forms.CharField(label=_("Suche in Kennung, Titel und Beschreibung"), required=False, max_length=200)
+    q = TextField(label=_("Suche in Kennung, Titel und Beschreibung"), required=False, max_length=SEARCH_MAX)
     kompetenz = forms.ModelChoiceField(
         widget=QuickSelect,
         label=_("Kompetenz"),

@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .inputs import page_number
 from .models import (
     AuditEvent,
     KaStatus,
@@ -42,12 +43,14 @@ from .models import (
 from .models.strategy import MAX_SCHWERPUNKTE_PER_KOMPETENZ
 
 
-def kompetenz_list_with_status_counts() -> QuerySet[Kompetenz]:
-    """Kompetenzen with the number of their KA per status, in one query."""
+def kompetenz_list_with_status_counts(*, visible: Q | None = None) -> QuerySet[Kompetenz]:
+    """Kompetenzen with the number of their KA per status, in one query, counting only the KA in
+    ``visible`` (what the reader may see: the start page and the dashboard count what the overview lists)."""
+    seen = Q(kernaktivitaeten__in=Kernaktivitaet.objects.filter(visible).values("pk")) if visible else Q()
     return Kompetenz.objects.order_by("position").annotate(
-        ka_total=Count("kernaktivitaeten"),
+        ka_total=Count("kernaktivitaeten", filter=seen),
         **{
-            f"ka_{status.value}": Count("kernaktivitaeten", filter=Q(kernaktivitaeten__status=status))
+            f"ka_{status.value}": Count("kernaktivitaeten", filter=seen & Q(kernaktivitaeten__status=status))
             for status in KaStatus
         },
     )
@@ -238,14 +241,6 @@ def kernaktivitaet_list(
     return queryset.order_by(*fields)
 
 
-def page_number(value: Any) -> int:
-    """A page number from a query string: anything but a positive number is the first page."""
-    try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
-        return 1
-
-
 def kernaktivitaet_page(
     queryset: QuerySet[Kernaktivitaet], number: str | None, *, searching: bool, size: int
 ) -> Page:
@@ -269,7 +264,7 @@ def kernaktivitaet_page(
             paginator.__dict__["count"] = found[0][1] if found else 0
             page = Page([pk for pk, _total in found], wanted, paginator)
     if page is None:
-        page = paginator.get_page(number)
+        page = paginator.get_page(page_number(number))
     ids = list(page.object_list)
     rows = {ka.pk: ka for ka in queryset.order_by().filter(pk__in=ids)}
     page.object_list = [rows[pk] for pk in ids]
@@ -336,6 +331,12 @@ def kernaktivitaet_internal_visible(*, user: Any, ka: Kernaktivitaet) -> bool:
     )
 
 
+def kernaktivitaet_visible(*, user: Any, ka: Kernaktivitaet) -> bool:
+    """May this user know the KA exists? Public KA for everyone, the others for those reading internal data.
+    Pages answer 404 for a KA the user may not see, before they tell anything about its state."""
+    return kernaktivitaet_is_public(ka) or kernaktivitaet_internal_visible(user=user, ka=ka)
+
+
 def kernaktivitaet_is_public(ka: Kernaktivitaet) -> bool:
     if ka.status in PUBLIC_STATUSES:
         return True
@@ -375,10 +376,13 @@ def kernaktivitaet_lifecycle_steps(ka: Kernaktivitaet) -> list[LifecycleStep]:
     ]
 
 
-def statusbericht_overdue_list(*, today: date) -> QuerySet[Statusbericht]:
-    """Reports owed and past their deadline, the longest overdue first."""
+def statusbericht_overdue_list(*, today: date, visible: Q | None = None) -> QuerySet[Statusbericht]:
+    """Reports owed and past their deadline, the longest overdue first (of the KA in ``visible``)."""
+    reports = Statusbericht.objects.all()
+    if visible is not None:
+        reports = reports.filter(kernaktivitaet__in=Kernaktivitaet.objects.filter(visible))
     return (
-        Statusbericht.objects.filter(statusbericht_overdue_q(today))
+        reports.filter(statusbericht_overdue_q(today))
         .select_related("kernaktivitaet__kompetenz")
         .annotate(frist_effektiv=Coalesce("nachreichen_bis", "faellig_am"))
         .order_by("frist_effektiv", "kernaktivitaet__code")
@@ -485,13 +489,17 @@ class BurnupPoint:
     done: int
 
 
-def tranche_burnup() -> list[BurnupPoint]:
-    """Cumulative KA decided, running and done per tranche against the plan (two queries).
+def tranche_burnup(*, visible: Q | None = None) -> list[BurnupPoint]:
+    """Cumulative KA decided, running and done per tranche against the plan, of the KA in ``visible``
+    (two queries).
 
     KA without a recorded tranche come first: they were decided before tranches were recorded here."""
     counts: dict[tuple[int | None, str], int] = {
         (row["tranche_id"], row["status"]): row["n"]
-        for row in Kernaktivitaet.objects.order_by().values("tranche_id", "status").annotate(n=Count("pk"))
+        for row in Kernaktivitaet.objects.filter(visible or Q())
+        .order_by()
+        .values("tranche_id", "status")
+        .annotate(n=Count("pk"))
     }
     points: list[BurnupPoint] = []
     buckets: list[tuple[str, int | None, int]] = []
@@ -512,16 +520,17 @@ def tranche_burnup() -> list[BurnupPoint]:
     return points
 
 
-def querschnittsthema_counts_per_kompetenz() -> tuple[
-    list[Querschnittsthema], list[tuple[Kompetenz, list[int]]]
-]:
-    """How many KA of each Kompetenz serve each Querschnittsthema (three queries)."""
+def querschnittsthema_counts_per_kompetenz(
+    *, visible: Q | None = None
+) -> tuple[list[Querschnittsthema], list[tuple[Kompetenz, list[int]]]]:
+    """How many KA of each Kompetenz serve each Querschnittsthema, of the KA in ``visible`` (3 queries)."""
     themen = list(Querschnittsthema.objects.order_by("position"))
     kompetenzen = list(Kompetenz.objects.order_by("position"))
     through = Kernaktivitaet.querschnittsthemen.through
     counts = {
         (row["kernaktivitaet__kompetenz_id"], row["querschnittsthema_id"]): row["n"]
-        for row in through.objects.order_by()
+        for row in through.objects.filter(kernaktivitaet__in=Kernaktivitaet.objects.filter(visible or Q()))
+        .order_by()
         .values("kernaktivitaet__kompetenz_id", "querschnittsthema_id")
         .annotate(n=Count("pk"))
     }

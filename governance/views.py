@@ -43,7 +43,7 @@ from .selectors import (
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    kompetenzen = list(kompetenz_list_with_status_counts())
+    kompetenzen = list(kompetenz_list_with_status_counts(visible=kernaktivitaet_visible_q(request.user)))
     totals = {
         status: sum(getattr(k, f"ka_{status.value}") for k in kompetenzen)
         for status in (KaStatus.DONE, KaStatus.RUNNING, KaStatus.STOPPED, KaStatus.MERGED)
@@ -183,11 +183,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _dashboard_context(user: Any) -> dict[str, Any]:
     today = timezone.localdate()
-    kompetenzen = list(kompetenz_list_with_status_counts())
-    map_rows = strategy_map(visible=kernaktivitaet_visible_q(user))
-    burnup = tranche_burnup()
-    themen, thema_rows = querschnittsthema_counts_per_kompetenz()
-    overdue = list(statusbericht_overdue_list(today=today)[: OVERDUE_LIST_LIMIT + 1])
+    # Every figure counts the KA this reader may see, as the overview lists them.
+    visible = kernaktivitaet_visible_q(user)
+    kompetenzen = list(kompetenz_list_with_status_counts(visible=visible))
+    map_rows = strategy_map(visible=visible)
+    burnup = tranche_burnup(visible=visible)
+    themen, thema_rows = querschnittsthema_counts_per_kompetenz(visible=visible)
+    overdue = list(statusbericht_overdue_list(today=today, visible=visible)[: OVERDUE_LIST_LIMIT + 1])
     for bericht in overdue:
         bericht.days_overdue = (today - bericht.frist).days  # type: ignore[attr-defined]
     return {

@@ -1,12 +1,20 @@
 """German forms of the decision process; errors are linked to their fields for screen readers."""
 
 import datetime
+import uuid
 from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from governance.inputs import (
+    LONG_TEXT_MAX,
+    REASON_MAX,
+    DateRangeValidator,
+    TextField,
+    session_bounds,
+)
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz, ResolutionResult, Schwerpunkt
 
 from .flows import NODE_ACTIONS
@@ -61,6 +69,7 @@ class ProposalForm(AccessibleFormMixin, forms.ModelForm):
     class Meta:
         model = Kernaktivitaet
         fields = ["titel", "beschreibung", "smart_ziele", "schwerpunkt", "geplanter_start", "geplantes_ende"]
+        field_classes = {"titel": TextField, "beschreibung": TextField, "smart_ziele": TextField}
         widgets = {
             "titel": forms.TextInput(attrs={"class": "kern-form-input__input"}),
             "beschreibung": _textarea(6),
@@ -75,6 +84,9 @@ class ProposalForm(AccessibleFormMixin, forms.ModelForm):
         kompetenz = kompetenz or (self.instance.kompetenz if self.instance.pk else None)
         if kompetenz is not None:
             _model_choice(self, "schwerpunkt").queryset = Schwerpunkt.objects.filter(kompetenz=kompetenz)
+        # The model's bounds, checked on the form (the service validates the model again).
+        for name in ("geplanter_start", "geplantes_ende"):
+            self.fields[name].validators.append(DateRangeValidator())
         self.link_errors()
 
     def clean(self) -> dict[str, Any]:
@@ -97,16 +109,28 @@ class ProposalCreateForm(ProposalForm):
         queryset=Kompetenz.objects.order_by("position"),
         widget=forms.Select(attrs={"class": "kern-form-input__select"}),
     )
+    # One key per opened form: sending the same form twice (a double click) creates one proposal.
+    form_key = forms.UUIDField(
+        label=_("Formularschlüssel"),
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={"invalid": _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu.")},
+    )
 
     class Meta(ProposalForm.Meta):
         fields = ["kompetenz", *ProposalForm.Meta.fields]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["form_key"] = uuid.uuid4()
 
 
 class DecisionForm(AccessibleFormMixin, forms.Form):
     """The decision on one human task: which way, and why."""
 
     action = forms.ChoiceField(label=_("Entscheidung"), widget=forms.RadioSelect)
-    reason = forms.CharField(label=_("Begründung"), required=False, widget=_textarea(5))
+    reason = TextField(label=_("Begründung"), required=False, max_length=REASON_MAX, widget=_textarea(5))
     merge_target = forms.ModelChoiceField(
         label=_("Überführen in"),
         queryset=Kernaktivitaet.objects.none(),
@@ -163,7 +187,7 @@ class RequestForm(AccessibleFormMixin, forms.Form):
     ]
 
     kind = forms.ChoiceField(label=_("Antrag"), widget=forms.RadioSelect)
-    reason = forms.CharField(label=_("Begründung"), required=False, widget=_textarea(5))
+    reason = TextField(label=_("Begründung"), required=False, max_length=REASON_MAX, widget=_textarea(5))
     merge_target = forms.ModelChoiceField(
         label=_("Überführen in"),
         queryset=Kernaktivitaet.objects.none(),
@@ -198,13 +222,13 @@ NOT_IN_PAPER = ""
 class CouncilForm(AccessibleFormMixin, forms.Form):
     """One council paper (Drucksache) and the outcome per KA: for one KA or a whole tranche."""
 
-    reference = forms.CharField(
+    reference = TextField(
         label=_("Drucksachennummer"),
         max_length=40,
         widget=forms.TextInput(attrs={"class": "kern-form-input__input"}),
         help_text=_("z. B. 20241234"),
     )
-    name = forms.CharField(
+    name = TextField(
         label=_("Titel der Drucksache"),
         max_length=300,
         widget=forms.TextInput(attrs={"class": "kern-form-input__input"}),
@@ -216,7 +240,7 @@ class CouncilForm(AccessibleFormMixin, forms.Form):
         initial=datetime.time(15, 0),
         widget=forms.TimeInput(attrs={"type": "time", "class": "kern-form-input__input"}, format="%H:%M"),
     )
-    agenda_number = forms.CharField(
+    agenda_number = TextField(
         label=_("Tagesordnungspunkt"),
         max_length=20,
         required=False,
@@ -226,6 +250,11 @@ class CouncilForm(AccessibleFormMixin, forms.Form):
     def __init__(self, *args: Any, entries: list[Any], single: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.entries = entries
+        # Sessions from 2000 to a few years ahead; a paper is dated within the same window.
+        first, last = session_bounds()
+        self.session_range = DateRangeValidator(first, last)
+        for name in ("paper_date", "session_date"):
+            self.fields[name].validators.append(self.session_range)
         choices = [(value, label) for value, label in ResolutionResult.choices]
         if not single:
             choices = [(NOT_IN_PAPER, _("nicht in diesem Beschluss")), *choices]
@@ -239,15 +268,17 @@ class CouncilForm(AccessibleFormMixin, forms.Form):
                 required=single,
                 widget=forms.Select(attrs={"class": "kern-form-input__select"}),
             )
-            self.fields[f"{prefix}_text"] = forms.CharField(
+            self.fields[f"{prefix}_text"] = TextField(
                 label=_("geänderter Beschlusstext für %(code)s") % {"code": ka.code},
                 required=False,
+                max_length=LONG_TEXT_MAX,
                 widget=_textarea(3),
                 help_text=_("Pflicht bei „geändert beschlossen“."),
             )
             self.fields[f"{prefix}_deferred_to"] = forms.DateField(
                 label=_("neue Sitzung für %(code)s") % {"code": ka.code},
                 required=False,
+                validators=[self.session_range],
                 widget=_date(),
                 help_text=_("Pflicht bei „vertagt“."),
             )

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from governance.inputs import LONG_TEXT_MAX, REASON_MAX, TextField
 from governance.models import Ampel
 from governance.reporting import ReportInput
 
@@ -43,13 +44,14 @@ class StatusberichtForm(AccessibleFormMixin, forms.Form):
             "max_value": _("Der Fortschritt ist eine ganze Zahl von 0 bis 100."),
         },
     )
-    meilensteine_erreicht = forms.CharField(
-        label=_("erreichte Meilensteine"), required=False, widget=_textarea()
+    meilensteine_erreicht = TextField(
+        max_length=LONG_TEXT_MAX, label=_("erreichte Meilensteine"), required=False, widget=_textarea()
     )
-    meilensteine_naechste = forms.CharField(
-        label=_("nächste Meilensteine"), required=False, widget=_textarea()
+    meilensteine_naechste = TextField(
+        max_length=LONG_TEXT_MAX, label=_("nächste Meilensteine"), required=False, widget=_textarea()
     )
-    text_oeffentlich = forms.CharField(
+    text_oeffentlich = TextField(
+        max_length=LONG_TEXT_MAX,
         label=_("Sachstand für die Öffentlichkeit"),
         help_text=_(
             "Erscheint auf der öffentlichen Seite der Kernaktivität; bitte ohne personenbezogene Daten."
@@ -57,8 +59,10 @@ class StatusberichtForm(AccessibleFormMixin, forms.Form):
         widget=_textarea(6),
         error_messages={"required": _("Bitte beschreiben Sie den Sachstand für die Öffentlichkeit.")},
     )
-    text_intern = forms.CharField(label=_("interner Sachstand"), required=False, widget=_textarea())
-    risiken = forms.CharField(label=_("Risiken"), required=False, widget=_textarea())
+    text_intern = TextField(
+        max_length=LONG_TEXT_MAX, label=_("interner Sachstand"), required=False, widget=_textarea()
+    )
+    risiken = TextField(max_length=LONG_TEXT_MAX, label=_("Risiken"), required=False, widget=_textarea())
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -78,7 +82,8 @@ class StatusberichtReviewForm(AccessibleFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Bitte wählen Sie: annehmen oder zurückgeben.")},
     )
-    reason = forms.CharField(
+    reason = TextField(
+        max_length=REASON_MAX,
         label=_("Begründung der Rückgabe"),
         required=False,
         help_text=_("Pflicht bei einer Rückgabe; die Projektgruppe erhält sie per E-Mail."),

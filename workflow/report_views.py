@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,12 +55,11 @@ def statusbericht(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     ka = bericht.kernaktivitaet
+    # A report the person may not read is not there (404, as for a report that does not exist).
+    if not kernaktivitaet_internal_visible(user=request.user, ka=ka):
+        raise Http404
     may_submit = bericht.state in reporting.OPEN_STATES and reporting.may_submit(request.user, ka)
     may_review = bericht.state == StatusberichtState.SUBMITTED and reporting.may_review(request.user, ka)
-    if not kernaktivitaet_internal_visible(user=request.user, ka=ka):
-        return _refused(
-            request, reporting.ReportRefused(_("Diesen Sachstandsbericht dürfen Sie nicht einsehen."))
-        )
 
     form = StatusberichtForm(initial=_initial(bericht)) if may_submit else None
     review_form = StatusberichtReviewForm() if may_review else None

@@ -8,7 +8,7 @@ tasks and those of the people they stand in for today, never more than those peo
 import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import reduce
 from typing import Any
 
@@ -32,8 +32,9 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from governance.inputs import add_days, page_number
 from governance.models import Kernaktivitaet, Resolution
-from governance.selectors import kernaktivitaet_object_permissions, page_number
+from governance.selectors import kernaktivitaet_object_permissions
 
 from .flows import HUMAN_NODES, NODE_ACTIONS, KaDecisionFlow
 from .rights import RULES, absent_principals, held_permissions
@@ -199,7 +200,8 @@ def _due(task: Task, limits: dict[str, int]) -> date | None:
         return None
     # The council's limit runs from the session the resolution was deferred to, as the reminders count.
     start = max(filter(None, [timezone.localdate(task.created), getattr(task, "deferred_to", None)]))
-    return start + timedelta(days=days)
+    # Held at the end of the calendar: a session stored on 9999-12-31 must not break the lists.
+    return add_days(start, days)
 
 
 def clamp_page(number: Any, total: int, size: int) -> int:

@@ -3,6 +3,7 @@
 Views and tasks call these; they call the lifecycle for every status change and the flow for the tasks.
 """
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as gettext_now
@@ -17,8 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from governance.inputs import LONG_TEXT_MAX, session_bounds
 from governance.models import (
     AgendaItem,
+    AuditEvent,
     Consultation,
     Gremium,
     KaStatus,
@@ -74,10 +78,39 @@ def _next_code(kompetenz: Kompetenz) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:03d}"
 
 
+def _full_clean(ka: Kernaktivitaet) -> None:
+    """The model's validation (lengths, date bounds) as the domain's refusal, naming the first field."""
+    try:
+        ka.full_clean(exclude=["code", "status", "ueberfuehrt_in", "projektgruppe"])
+    except ValidationError as exc:
+        errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+        field, messages = next(iter(errors.items()))
+        raise InvalidInput(ValidationError(messages).messages[0], field=field) from exc
+
+
+def _created_with_key(actor: Any, form_key: uuid.UUID) -> Kernaktivitaet | None:
+    """The proposal this actor already created from the same form, if any."""
+    ka = Kernaktivitaet.objects.filter(vorschlag_schluessel=form_key).first()
+    if ka is None:
+        return None
+    if not AuditEvent.objects.filter(kernaktivitaet=ka, action=Action.CREATE, actor=actor).exists():
+        raise InvalidInput(_("Das Formular ist bereits verwendet. Bitte laden Sie die Seite neu."))
+    return ka
+
+
 def kernaktivitaet_create_proposal(
-    *, actor: Any, kompetenz: Kompetenz, titel: str, projektleitung: Any = None, **values: Any
+    *,
+    actor: Any,
+    kompetenz: Kompetenz,
+    titel: str,
+    projektleitung: Any = None,
+    form_key: uuid.UUID | None = None,
+    **values: Any,
 ) -> Kernaktivitaet:
-    """A new proposal; the person who writes it leads its project group unless a lead is named."""
+    """A new proposal; the person who writes it leads its project group unless a lead is named.
+
+    With ``form_key`` (one per opened form) a second submission of the same form returns the proposal the
+    first one created: a double click makes one proposal."""
     verdict = rights.decide(actor, Action.CREATE, None)
     if not verdict:
         raise TransitionRefused(verdict.message)
@@ -86,15 +119,30 @@ def kernaktivitaet_create_proposal(
         raise InvalidInput(_("Unbekannte Angaben im Vorschlag."))
     if not (titel or "").strip():
         raise InvalidInput(_("Bitte geben Sie einen Titel an."), field="titel")
-    with transaction.atomic():
-        # The Kompetenz row serialises the numbering of proposals within it.
-        Kompetenz.objects.select_for_update().filter(pk=kompetenz.pk).exists()
-        ka = Kernaktivitaet(code=_next_code(kompetenz), kompetenz=kompetenz, titel=titel.strip(), **values)
-        ka.full_clean(exclude=["code", "status", "ueberfuehrt_in", "projektgruppe"])
-        ka.save()
-        lead = projektleitung or actor
-        kernaktivitaet_set_projektgruppe(kernaktivitaet=ka, projektleitung=lead, mitglieder=[lead])
-        lifecycle.record_creation(actor=actor, kernaktivitaet=ka)
+    try:
+        with transaction.atomic():
+            # The Kompetenz row serialises the numbering of proposals within it (and a double submission).
+            Kompetenz.objects.select_for_update().filter(pk=kompetenz.pk).exists()
+            if form_key is not None and (earlier := _created_with_key(actor, form_key)) is not None:
+                return earlier
+            ka = Kernaktivitaet(
+                code=_next_code(kompetenz),
+                kompetenz=kompetenz,
+                titel=titel.strip(),
+                vorschlag_schluessel=form_key,
+                **values,
+            )
+            _full_clean(ka)
+            ka.save()
+            lead = projektleitung or actor
+            kernaktivitaet_set_projektgruppe(kernaktivitaet=ka, projektleitung=lead, mitglieder=[lead])
+            lifecycle.record_creation(actor=actor, kernaktivitaet=ka)
+    except IntegrityError:
+        # The same form sent at the same moment for another Kompetenz: the unique key let one through.
+        earlier = _created_with_key(actor, form_key) if form_key is not None else None
+        if earlier is None:
+            raise
+        return earlier
     return ka
 
 
@@ -120,7 +168,7 @@ def kernaktivitaet_update_proposal(
             )
         for name, value in values.items():
             setattr(ka, name, value)
-        ka.full_clean(exclude=["code", "status", "ueberfuehrt_in", "projektgruppe"])
+        _full_clean(ka)
         ka.save(update_fields=[*values, "geaendert_am"])
     return ka
 
@@ -353,6 +401,26 @@ def _council() -> Gremium:
     return council
 
 
+def _validate_paper(
+    *, reference: str, name: str, paper_date: date, session_start: datetime, agenda_number: str
+) -> None:
+    """What the form checks, checked again where the rows are written: lengths, NUL, plausible dates."""
+    texts = (("reference", reference, 40), ("name", name, 300), ("agenda_number", agenda_number, 20))
+    for field, value, limit in texts:
+        if len(value) > limit or "\x00" in value:
+            raise InvalidInput(
+                _("Höchstens %(limit)s Zeichen, ohne Steuerzeichen.") % {"limit": limit}, field=field
+            )
+    first, last = session_bounds()
+    for field, day in (("paper_date", paper_date), ("session_date", timezone.localdate(session_start))):
+        if not first <= day <= last:
+            raise InvalidInput(
+                _("Bitte geben Sie ein Datum zwischen dem %(minimum)s und dem %(maximum)s an.")
+                % {"minimum": formats.date_format(first), "maximum": formats.date_format(last)},
+                field=field,
+            )
+
+
 def _validate_outcomes(outcomes: list[Outcome], session: datetime) -> None:
     if not outcomes:
         raise InvalidInput(_("Bitte nennen Sie mindestens eine Kernaktivität."), field="outcomes")
@@ -381,6 +449,16 @@ def _validate_outcomes(outcomes: list[Outcome], session: datetime) -> None:
                     % {"code": code, "date": formats.date_format(timezone.localdate(session))},
                     field="deferred_to",
                 )
+            if outcome.deferred_to > session_bounds()[1]:
+                raise InvalidInput(
+                    _("Die neue Sitzung für %(code)s liegt zu weit in der Zukunft.") % {"code": code},
+                    field="deferred_to",
+                )
+        if len(outcome.resolution_text) > LONG_TEXT_MAX or "\x00" in outcome.resolution_text:
+            raise InvalidInput(
+                _("Der Beschlusstext für %(code)s ist zu lang oder enthält Steuerzeichen.") % {"code": code},
+                field="resolution_text",
+            )
 
 
 def paper_record_resolution(
@@ -404,6 +482,13 @@ def paper_record_resolution(
         raise InvalidInput(_("Bitte geben Sie die Drucksachennummer an."), field="reference")
     if not (name or "").strip():
         raise InvalidInput(_("Bitte geben Sie den Titel der Drucksache an."), field="name")
+    _validate_paper(
+        reference=reference,
+        name=name,
+        paper_date=paper_date,
+        session_start=session_start,
+        agenda_number=agenda_number or "",
+    )
     _validate_outcomes(outcomes, session_start)
     for outcome in outcomes:
         verdict = rights.decide(

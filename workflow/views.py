@@ -13,7 +13,9 @@ from django.views.decorators.http import require_http_methods
 from viewflow.workflow.models import Task
 
 from governance import report_selectors
+from governance.inputs import strict_ints
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, ResolutionResult
+from governance.selectors import kernaktivitaet_internal_visible, kernaktivitaet_visible
 
 from . import rights, selectors, services
 from .flows import NODE_ACTIONS, KaDecisionFlow
@@ -70,8 +72,13 @@ def _task_or_refusal(
     entry = selectors.task_for_user(request.user, task_id)
     if entry is not None:
         return entry, None
-    task = Task.objects.filter(pk=task_id, process__flow_class=KaDecisionFlow, flow_task_type="HUMAN").first()
-    if task is None:
+    task = (
+        Task.objects.filter(pk=task_id, process__flow_class=KaDecisionFlow, flow_task_type="HUMAN")
+        .select_related("process__kaprocess__kernaktivitaet__kompetenz")
+        .first()
+    )
+    # Whoever may not read the KA's internal data learns nothing of its tasks, not even that they exist.
+    if task is None or not _reads_internal(request.user, task.process.kaprocess.kernaktivitaet):
         raise Http404
     back = reverse("workflow:inbox")
     if task.status not in services.OPEN:
@@ -171,16 +178,21 @@ def _history(ka: Kernaktivitaet) -> list[AuditEvent]:
 @require_http_methods(["GET", "POST"])
 def council(request: HttpRequest) -> HttpResponse:
     """Record a council resolution: one paper, one outcome per KA; a tranche moves together or not at all."""
+    # The form exists for the Ratsbüro (and its deputies) only; to everyone else it is not there.
+    if not _may_record_council(request.user):
+        raise Http404
     entries = selectors.council_tasks(request.user)
-    wanted = request.GET.getlist("task")
-    if wanted:
-        entries = [e for e in entries if str(e.task.pk) in wanted]
+    asked = request.GET.getlist("task")
+    wanted = strict_ints(asked, minimum=1)
+    if asked:
+        entries = [e for e in entries if e.task.pk in wanted]
         if not entries:
-            ids = [int(pk) for pk in wanted if pk.isdigit()]
-            if Task.objects.filter(pk__in=ids).exclude(status__in=services.OPEN).exists():
-                exc: TransitionRefused = StateMovedOn(_("Dieser Ratsbeschluss ist bereits erfasst."))
-            else:
-                exc = TransitionRefused(_("Ratsbeschlüsse erfasst nur das Ratsbüro."))
+            done = Task.objects.filter(pk__in=wanted, flow_task=KaDecisionFlow.council_record).exclude(
+                status__in=services.OPEN
+            )
+            if not done.exists():
+                raise Http404
+            exc = StateMovedOn(_("Dieser Ratsbeschluss ist bereits erfasst."))
             return refused(request, exc, back=reverse("workflow:inbox"))
     single = len(wanted) == 1
     form = CouncilForm(request.POST or None, entries=entries, single=single)
@@ -227,6 +239,25 @@ def council(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _reads_internal(user: Any, ka: Kernaktivitaet) -> bool:
+    """May this person, or someone they stand in for today, read the KA's internal data?"""
+    if kernaktivitaet_internal_visible(user=user, ka=ka):
+        return True
+    if not user.is_authenticated:
+        return False
+    return any(kernaktivitaet_internal_visible(user=p, ka=ka) for p in rights.absent_principals(user))
+
+
+def _may_record_council(user: Any) -> bool:
+    """Does this person record council resolutions, themselves or as a deputy today?"""
+    if rights.decide(user, Action.COUNCIL_RECORD, None):
+        return True
+    return any(
+        rights.decide(user, Action.COUNCIL_RECORD, None, on_behalf_of=absent)
+        for absent in rights.absent_principals(user)
+    )
+
+
 # -------------------------------------------------------------------------------------------- proposals
 
 
@@ -243,7 +274,10 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
             values = {k: v for k, v in form.cleaned_data.items() if k in services.PROPOSAL_FIELDS}
             try:
                 ka = services.kernaktivitaet_create_proposal(
-                    actor=request.user, kompetenz=form.cleaned_data["kompetenz"], **values
+                    actor=request.user,
+                    kompetenz=form.cleaned_data["kompetenz"],
+                    form_key=form.cleaned_data.get("form_key"),
+                    **values,
                 )
             except InvalidInput as exc:
                 _form_refusal(form, exc)
@@ -264,6 +298,8 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     ka = get_object_or_404(Kernaktivitaet.objects.select_related("kompetenz"), pk=pk)
+    if not _reads_internal(request.user, ka):
+        raise Http404
     on_behalf_of = _principal_for(request.user, Action.EDIT, ka)
     verdict = rights.decide(request.user, Action.EDIT, ka, on_behalf_of=on_behalf_of)
     if not verdict:
@@ -343,7 +379,10 @@ REQUEST_ACTIONS = (Action.PROPOSE_COMPLETION, Action.PROPOSE_STOP, Action.PROPOS
 @require_http_methods(["GET", "POST"])
 def ka_request(request: HttpRequest, code: str) -> HttpResponse:
     """Propose completion, stop or merge of a running KA."""
-    ka = get_object_or_404(Kernaktivitaet, code=code)
+    ka = get_object_or_404(Kernaktivitaet.objects.select_related("kompetenz"), code=code)
+    # Rights before state: a KA the person may not see is not there, whatever its status.
+    if not kernaktivitaet_visible(user=request.user, ka=ka) and not _reads_internal(request.user, ka):
+        raise Http404
     if ka.status != KaStatus.RUNNING:
         return refused(
             request,

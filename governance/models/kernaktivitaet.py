@@ -1,8 +1,17 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from ..inputs import (
+    KA_CODE_MAX_LENGTH,
+    KA_CODE_PATTERN,
+    LONG_TEXT_MAX,
+    DateRangeValidator,
+    strip_bidi,
+    text_limit,
+)
 from .bodies import Organisationseinheit
 from .strategy import Kompetenz, Querschnittsthema, Schwerpunkt, Tranche
 
@@ -25,18 +34,37 @@ class KaStatus(models.TextChoices):
 
 class Kernaktivitaet(models.Model):
     code = models.CharField(
-        _("Kennung"), max_length=40, unique=True, help_text=_("Stabile Kennung, z. B. VOR-01")
+        _("Kennung"),
+        max_length=KA_CODE_MAX_LENGTH,
+        unique=True,
+        help_text=_("Stabile Kennung, z. B. VOR-01"),
+        # Only what the KA page's URL can carry (governance.converters).
+        validators=[
+            RegexValidator(
+                rf"\A{KA_CODE_PATTERN}\Z",
+                message=_(
+                    "Eine Kennung besteht aus Großbuchstaben und Ziffern, getrennt durch Bindestriche."
+                ),
+            )
+        ],
     )
     nummer = models.PositiveSmallIntegerField(
         _("Nummer in der Kompetenz"), null=True, blank=True, help_text=_("Nummer auf der Kompetenzübersicht")
     )
     titel = models.CharField(_("Titel"), max_length=200)
-    beschreibung = models.TextField(_("Beschreibung"), blank=True)
+    beschreibung = models.TextField(_("Beschreibung"), blank=True, **text_limit(LONG_TEXT_MAX))
     smart_ziele = models.TextField(
-        _("SMARTe Ziele"), blank=True, help_text=_("spezifisch, messbar, attraktiv, realistisch, terminiert")
+        _("SMARTe Ziele"),
+        blank=True,
+        **text_limit(LONG_TEXT_MAX),
+        help_text=_("spezifisch, messbar, attraktiv, realistisch, terminiert"),
     )
-    geplanter_start = models.DateField(_("geplanter Start"), null=True, blank=True)
-    geplantes_ende = models.DateField(_("geplantes Ende"), null=True, blank=True)
+    geplanter_start = models.DateField(
+        _("geplanter Start"), null=True, blank=True, validators=[DateRangeValidator()]
+    )
+    geplantes_ende = models.DateField(
+        _("geplantes Ende"), null=True, blank=True, validators=[DateRangeValidator()]
+    )
     kompetenz = models.ForeignKey(
         Kompetenz, models.PROTECT, related_name="kernaktivitaeten", verbose_name=_("Kompetenz")
     )
@@ -81,7 +109,9 @@ class Kernaktivitaet(models.Model):
         related_name="projektgruppen_kernaktivitaeten",
         verbose_name=_("Mitglieder der Projektgruppe"),
     )
-    externe_partner = models.TextField(_("externe Projektpartner*innen"), blank=True)
+    externe_partner = models.TextField(
+        _("externe Projektpartner*innen"), blank=True, **text_limit(LONG_TEXT_MAX)
+    )
     # Written only by workflow.lifecycle; the loader sets the initial state of existing KA.
     status = models.CharField(
         _("Status"), max_length=20, choices=KaStatus.choices, default=KaStatus.PROPOSED, editable=False
@@ -100,6 +130,11 @@ class Kernaktivitaet(models.Model):
         null=True,
         blank=True,
         help_text=_("Leer: das allgemeine Intervall der Sachstandsberichte gilt"),
+    )
+    # The one-time key of the form that created the proposal: a second submission of the same form (a double
+    # click) finds the first proposal instead of making another.
+    vorschlag_schluessel = models.UUIDField(
+        _("Formularschlüssel des Vorschlags"), null=True, blank=True, unique=True, editable=False
     )
     erstellt_am = models.DateTimeField(_("erstellt am"), auto_now_add=True)
     geaendert_am = models.DateTimeField(_("geändert am"), auto_now=True)
@@ -148,6 +183,10 @@ class Kernaktivitaet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.titel}"
+
+    def clean(self) -> None:
+        # Direction controls in a title make it read differently from what it is; no title needs them.
+        self.titel = strip_bidi(self.titel or "")
 
     def get_status_display(self) -> str:  # type: ignore[no-redef]
         # Django's own rebuilds a dict of all choices per call (0.12 ms); lists show the status in every row.

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..inputs import LONG_TEXT_MAX, REASON_MAX, text_limit
 from .kernaktivitaet import Kernaktivitaet
 
 
@@ -37,11 +38,17 @@ class Statusbericht(models.Model):
     fortschritt_prozent = models.PositiveSmallIntegerField(
         _("Fortschritt in Prozent"), null=True, blank=True, validators=[MaxValueValidator(100)]
     )
-    meilensteine_erreicht = models.TextField(_("erreichte Meilensteine"), blank=True)
-    meilensteine_naechste = models.TextField(_("nächste Meilensteine"), blank=True)
-    text_oeffentlich = models.TextField(_("Sachstand für die Öffentlichkeit"), blank=True)
-    text_intern = models.TextField(_("interner Sachstand"), blank=True)
-    risiken = models.TextField(_("Risiken"), blank=True)
+    meilensteine_erreicht = models.TextField(
+        _("erreichte Meilensteine"), blank=True, **text_limit(LONG_TEXT_MAX)
+    )
+    meilensteine_naechste = models.TextField(
+        _("nächste Meilensteine"), blank=True, **text_limit(LONG_TEXT_MAX)
+    )
+    text_oeffentlich = models.TextField(
+        _("Sachstand für die Öffentlichkeit"), blank=True, **text_limit(LONG_TEXT_MAX)
+    )
+    text_intern = models.TextField(_("interner Sachstand"), blank=True, **text_limit(LONG_TEXT_MAX))
+    risiken = models.TextField(_("Risiken"), blank=True, **text_limit(LONG_TEXT_MAX))
     eingereicht_am = models.DateTimeField(_("eingereicht am"), null=True, blank=True)
     eingereicht_von = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -60,7 +67,7 @@ class Statusbericht(models.Model):
         related_name="+",
         verbose_name=_("geprüft von"),
     )
-    rueckgabegrund = models.TextField(_("Grund der Rückgabe"), blank=True)
+    rueckgabegrund = models.TextField(_("Grund der Rückgabe"), blank=True, **text_limit(REASON_MAX))
     # A returned report is owed again by this date; the reminders start over for the next round.
     nachreichen_bis = models.DateField(_("erneut fällig am"), null=True, blank=True)
     runde = models.PositiveSmallIntegerField(
@@ -87,6 +94,12 @@ class Statusbericht(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["kernaktivitaet", "faellig_am"], name="bericht_once_per_due_date"
+            ),
+            # At most one owed report per KA, whatever "today" two overlapping sweeps computed it from.
+            models.UniqueConstraint(
+                fields=["kernaktivitaet"],
+                condition=models.Q(state__in=["due", "returned"]),
+                name="bericht_one_open_per_ka",
             ),
             models.CheckConstraint(
                 condition=models.Q(fortschritt_prozent__isnull=True) | models.Q(fortschritt_prozent__lte=100),

@@ -1,9 +1,12 @@
 """Council papers, meetings and resolutions, named after OParl 1.1 so that an export is a serializer."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..inputs import LONG_TEXT_MAX, DateRangeValidator, text_limit
 from .bodies import Gremium
 from .kernaktivitaet import Kernaktivitaet
 
@@ -13,7 +16,7 @@ class Paper(models.Model):
 
     reference = models.CharField(_("Drucksachennummer"), max_length=40, unique=True)
     name = models.CharField(_("Titel"), max_length=300)
-    date = models.DateField(_("Datum"))
+    date = models.DateField(_("Datum"), validators=[DateRangeValidator()])
     paper_type = models.CharField(_("Art der Drucksache"), max_length=80, default="Beschlussvorlage")
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
@@ -27,11 +30,15 @@ class Paper(models.Model):
         return f"{self.reference} {self.name}"
 
 
+MEETING_START_MIN = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+MEETING_START_MAX = datetime.datetime(2200, 1, 1, tzinfo=datetime.UTC)
+
+
 class Meeting(models.Model):
     """OParl Meeting: a session of a body (usually the Rat)."""
 
     name = models.CharField(_("Name"), max_length=200)
-    start = models.DateTimeField(_("Beginn"))
+    start = models.DateTimeField(_("Beginn"), validators=[DateRangeValidator()])
     organization = models.ForeignKey(
         Gremium, models.PROTECT, related_name="meetings", verbose_name=_("Gremium")
     )
@@ -46,7 +53,14 @@ class Meeting(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "start"], name="meeting_unique_per_body_and_start"
-            )
+            ),
+            # A session at the very edge of the calendar (0001-01-01 before 00:53 in Berlin is year 0 in
+            # UTC) is stored by PostgreSQL but cannot be read back into Python: every page showing it fails.
+            models.CheckConstraint(
+                condition=models.Q(start__gte=MEETING_START_MIN, start__lt=MEETING_START_MAX),
+                name="meeting_start_plausible",
+                violation_error_message=_("Eine Sitzung liegt zwischen 1900 und 2200."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -128,9 +142,14 @@ class Resolution(models.Model):
     )
     result = models.CharField(_("Ergebnis"), max_length=20, choices=ResolutionResult.choices)
     resolution_text = models.TextField(
-        _("Beschlusstext"), blank=True, help_text=_("Pflicht, wenn der Rat geändert beschlossen hat")
+        _("Beschlusstext"),
+        blank=True,
+        **text_limit(LONG_TEXT_MAX),
+        help_text=_("Pflicht, wenn der Rat geändert beschlossen hat"),
     )
-    deferred_to = models.DateField(_("vertagt auf Sitzung am"), null=True, blank=True)
+    deferred_to = models.DateField(
+        _("vertagt auf Sitzung am"), null=True, blank=True, validators=[DateRangeValidator()]
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("erfasst von")
     )

@@ -73,7 +73,7 @@ def test_invalid_report_is_explained_on_the_form_and_nothing_is_written(
 
 def test_other_project_group_cannot_submit(people: People, due: Statusbericht) -> None:
     response = client_for(people.pg_other).post(url(due), VALID)
-    assert response.status_code == 403
+    assert response.status_code == 404
     due.refresh_from_db()
     assert due.state == StatusberichtState.DUE
 
@@ -112,7 +112,7 @@ def test_kompetenzverantwortliche_reviews_only_their_own_kompetenz(
 ) -> None:
     client_for(people.pg).post(url(due), VALID)
     response = client_for(people.kompetenz).post(url(due), {"op": "review", "decision": "accept"})
-    assert response.status_code == 403
+    assert response.status_code == 404
     assign_perm("governance.oversee_kompetenz", people.kompetenz, kompetenz)
     response = client_for(people.kompetenz).post(url(due), {"op": "review", "decision": "accept"})
     assert response.status_code == 302
@@ -143,7 +143,7 @@ def test_second_review_is_told_it_came_too_late(people: People, due: Statusberic
 
 
 def test_public_cannot_read_internal_report(people: People, due: Statusbericht) -> None:
-    assert client_for(people.nobody).get(url(due)).status_code == 403
+    assert client_for(people.nobody).get(url(due)).status_code == 404
 
 
 def test_inbox_lists_the_report_owed_and_the_report_to_review(people: People, due: Statusbericht) -> None:

@@ -61,7 +61,7 @@ def test_deputy_has_no_more_rights_than_the_absent_person(people, proposal, in_r
             reason="x",
             on_behalf_of=people.pg_other,
         )
-    assert client_for(people.nobody).get(f"/aufgaben/{in_review.pk}/").status_code == 403
+    assert client_for(people.nobody).get(f"/aufgaben/{in_review.pk}/").status_code == 404
     assert status_of(proposal) == KaStatus.ZIRKEL_REVIEW
 
 
