@@ -1,26 +1,32 @@
 """Sixteen board members claim, release or decide one task at the same moment, through the pages (PostgreSQL).
 
 After waiting for the winner's row lock, a loser must see the task as the winner left it: a clear German
-refusal (409), never a server error and never a false "Sie haben die Aufgabe übernommen".
+refusal (409), never a server error and never a false "Sie haben die Aufgabe übernommen". The rules a loser
+meets after the lock (someone else holds the task; it is back in the queue) are also checked one at a time.
 """
 
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet
 from workflow import services
+from workflow.lifecycle import StateMovedOn
+from workflow.models import Vertretung
 from workflow.rights import Action, Role
 
 from .conftest import make_user
 from .helpers import open_task, status_of
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# The races need real row locks and a connection per thread; the rules after the lock run anywhere.
+race = pytest.mark.django_db(transaction=True)
 
 PEOPLE = 16
 ROUNDS = 4
@@ -97,6 +103,8 @@ def board_task(people: Any, proposal: Kernaktivitaet) -> Task:
     return open_task(proposal, "board_decision")
 
 
+@pytest.mark.postgres
+@race
 def test_simultaneous_claims_over_http_have_one_winner(people, proposal, board):
     task = board_task(people, proposal)
     clients = {member.pk: client_for(member) for member in board}
@@ -117,6 +125,8 @@ def test_simultaneous_claims_over_http_have_one_winner(people, proposal, board):
         services.task_release(actor=claimed.owner, task_id=task.pk)
 
 
+@pytest.mark.postgres
+@race
 def test_simultaneous_releases_over_http_have_one_winner(people, proposal, board):
     """The owner presses "release" in many tabs at once: one tab releases, the others are told so."""
     task = board_task(people, proposal)
@@ -131,6 +141,8 @@ def test_simultaneous_releases_over_http_have_one_winner(people, proposal, board
         assert released.status == STATUS.NEW and released.owner_id is None
 
 
+@pytest.mark.postgres
+@race
 def test_simultaneous_decisions_over_http_have_one_winner(people, proposal, board):
     """Each member decides straight from the queue (claim and decide in one step)."""
     task = board_task(people, proposal)
@@ -146,3 +158,63 @@ def test_simultaneous_decisions_over_http_have_one_winner(people, proposal, boar
     assert list(decisions.values_list("actor_id", flat=True)) == [winner]
     done = Task.objects.get(pk=task.pk)
     assert done.status == STATUS.DONE and done.owner_id == winner
+
+
+# ------------------------------------------------------------------ the rules the losers meet, one at a time
+
+
+@pytest.fixture
+def claimed(people: Any, proposal: Kernaktivitaet, board: list[Any]) -> Task:
+    task = board_task(people, proposal)
+    services.task_claim(actor=board[0], task_id=task.pk)
+    return task
+
+
+def unchanged(task: Task) -> tuple[Any, ...]:
+    return tuple(Task.objects.values_list("status", "owner_id").get(pk=task.pk))
+
+
+@pytest.mark.django_db
+def test_claiming_a_task_someone_else_holds_is_refused_with_their_name(claimed, board):
+    before = unchanged(claimed)
+    with pytest.raises(StateMovedOn, match=f"bereits {board[0].username} übernommen"):
+        services.task_claim(actor=board[1], task_id=claimed.pk)
+    assert unchanged(claimed) == before
+
+
+@pytest.mark.django_db
+def test_deciding_a_task_someone_else_holds_is_refused_as_moved_on(claimed, board, proposal):
+    with pytest.raises(StateMovedOn, match=f"bereits {board[0].username} übernommen"):
+        services.task_decide(actor=board[1], task_id=claimed.pk, action=Action.BOARD_APPROVE)
+    assert status_of(proposal) == KaStatus.BOARD_DECISION
+
+
+@pytest.mark.django_db
+def test_releasing_a_task_someone_else_holds_is_refused(claimed, board):
+    before = unchanged(claimed)
+    with pytest.raises(StateMovedOn, match=f"bereits {board[0].username} übernommen"):
+        services.task_release(actor=board[1], task_id=claimed.pk)
+    assert unchanged(claimed) == before
+
+
+@pytest.mark.django_db
+def test_releasing_a_task_already_back_in_the_queue_says_so(claimed, board):
+    services.task_release(actor=board[0], task_id=claimed.pk)
+    with pytest.raises(StateMovedOn, match="wieder allen Berechtigten offen"):
+        services.task_release(actor=board[0], task_id=claimed.pk)
+
+
+@pytest.mark.django_db
+def test_the_owners_deputy_for_today_still_acts_on_the_claimed_task(claimed, board, proposal):
+    Vertretung.objects.create(
+        vertretene_person=board[0],
+        vertretung=board[1],
+        von=timezone.localdate() - timedelta(days=1),
+        bis=timezone.localdate() + timedelta(days=1),
+    )
+    services.task_claim(actor=board[1], task_id=claimed.pk)
+    assert unchanged(claimed) == (STATUS.ASSIGNED, board[0].pk)
+    services.task_decide(actor=board[1], task_id=claimed.pk, action=Action.BOARD_APPROVE)
+    event = AuditEvent.objects.filter(kernaktivitaet=proposal).order_by("-pk").first()
+    assert event is not None
+    assert (event.actor_id, event.on_behalf_of_id) == (board[1].pk, board[0].pk)
