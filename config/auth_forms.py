@@ -9,11 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 # Longer than any password manager writes; a megabyte is refused before it is hashed.
 PASSWORD_MAX_LENGTH = 4096
+USERNAME_MAX_LENGTH = 150
 
 
 class LoginForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # AuthenticationForm sets the user name's max_length after the field is built, so without this no
+        # validator checks it: a 400-character name reached the lockout's varchar(255) on PostgreSQL.
+        self.fields["username"].validators.append(
+            MaxLengthValidator(USERNAME_MAX_LENGTH, message=_("Der Benutzername ist zu lang."))
+        )
         self.fields["password"].validators.append(
             MaxLengthValidator(PASSWORD_MAX_LENGTH, message=_("Das Passwort ist zu lang."))
         )

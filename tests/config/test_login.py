@@ -218,3 +218,10 @@ def test_enrolling_without_a_destination_stays_on_the_page_and_asks_at_the_next_
     assert device.confirmed
     client.post("/abmelden/", secure=True)
     assert login(client, person.username, PASSWORD)["Location"] == "/anmelden/code/"
+
+
+def test_an_overlong_user_name_is_refused_by_the_form_before_any_check(client: Any, person: Any) -> None:
+    # The lockout stores user names in varchar(255); PostgreSQL refused the 400-character name with a 500.
+    response = login(client, "u" * 400, "falsch")
+    assert response.status_code == 200 and "Benutzername" in response.content.decode()
+    assert not AccessAttempt.objects.exists()
