@@ -1,10 +1,14 @@
 from django.contrib import admin
 
+from governance.admin import AuditedAdmin
+
 from .models import KaProcess, Vertretung
 
 
 @admin.register(Vertretung)
-class VertretungAdmin(admin.ModelAdmin):
+class VertretungAdmin(AuditedAdmin):
+    """A deputy acts with the rights of the person absent: naming one is a change of rights, audited."""
+
     list_display = ["vertretene_person", "vertretung", "von", "bis"]
     list_filter = ["von", "bis"]
     search_fields = ["vertretene_person__username", "vertretung__username"]

@@ -41,7 +41,9 @@ def link_existing(apps, schema_editor):
         last_pk = batch[-1].pk
     if postgres:
         schema_editor.execute(f"ALTER TABLE governance_auditevent ENABLE TRIGGER {TRIGGER}", params=None)
-    AuditChain.objects.create(pk=1, seq=seq, hash=previous)
+    if seq:
+        # An empty trail has no head yet: the first event creates it.
+        AuditChain.objects.create(pk=1, seq=seq, hash=previous)
 
 
 def add_truncate_trigger(apps, schema_editor):
