@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 from kombu import Connection
@@ -145,3 +146,90 @@ def test_no_temporary_file_is_left_in_the_queue_folder_after_writing(tmp_path: P
         assert list((tmp_path / "tmp").iterdir()) == []
         assert sorted(queue.get(timeout=5).payload["n"] for _ in range(5)) == list(range(5))
         queue.close()
+
+
+BINDER = """
+import json, sys, time
+from pathlib import Path
+from kombu import Connection, Exchange, Queue
+transport, folder, writer = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+while not (folder / "go").exists():
+    time.sleep(0.01)
+with Connection("filesystem://", transport=transport, transport_options=json.loads(sys.argv[4])) as conn:
+    for n in range(40):
+        queue = Queue(f"{writer}-{n}", Exchange("shared", "direct"), routing_key=f"{writer}-{n}")
+        queue(conn.default_channel).declare()
+"""
+
+
+def test_two_processes_binding_queues_at_once_lose_no_binding_and_a_reader_never_sees_a_torn_table(
+    tmp_path: Path,
+) -> None:
+    opts = options(tmp_path)
+    binders = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                BINDER,
+                "config.broker:Transport",
+                str(tmp_path),
+                f"b{i}",
+                json.dumps(opts),
+            ],
+            cwd=BASE_DIR,
+        )
+        for i in range(2)
+    ]
+    with Connection("filesystem://", transport="config.broker:Transport", transport_options=opts) as conn:
+        channel = cast(broker.Channel, conn.default_channel)
+        (tmp_path / "go").touch()
+        reads = 0
+        while any(binder.poll() is None for binder in binders):
+            channel.get_table("shared")  # raises on a torn table
+            reads += 1
+        assert [binder.wait() for binder in binders] == [0, 0]
+        table = channel.get_table("shared")
+    assert reads > 0
+    assert sorted(entry.queue for entry in table) == sorted(f"b{i}-{n}" for i in range(2) for n in range(40))
+
+
+READER = """
+import json, sys, time
+from pathlib import Path
+from kombu import Connection
+folder, name = Path(sys.argv[1]), sys.argv[2]
+got = []
+opts = json.loads(sys.argv[3])
+with Connection("filesystem://", transport="config.broker:Transport", transport_options=opts) as conn:
+    queue = conn.SimpleQueue("shared-work")
+    idle = 0.0
+    while idle < 3:
+        try:
+            message = queue.get(block=True, timeout=0.1)
+        except queue.Empty:
+            idle += 0.1
+            continue
+        idle = 0.0
+        got.append(message.payload["n"])
+        message.ack()
+(folder / f"{name}.json").write_text(json.dumps(got))
+"""
+
+
+def test_two_readers_of_one_queue_take_each_message_exactly_once(tmp_path: Path) -> None:
+    opts = options(tmp_path)
+    with Connection("filesystem://", transport="config.broker:Transport", transport_options=opts) as conn:
+        queue = conn.SimpleQueue("shared-work")
+        for n in range(400):
+            queue.put({"n": n}, serializer="json")
+        queue.close()
+    readers = [
+        subprocess.Popen(
+            [sys.executable, "-c", READER, str(tmp_path), f"r{i}", json.dumps(opts)], cwd=BASE_DIR
+        )
+        for i in range(2)
+    ]
+    assert [reader.wait(timeout=120) for reader in readers] == [0, 0]
+    taken = [json.loads((tmp_path / f"r{i}.json").read_text()) for i in range(2)]
+    assert sorted(taken[0] + taken[1]) == list(range(400))
