@@ -1,14 +1,17 @@
 """Response headers and session limits.
 
-- ``SecurityHeadersMiddleware``: Permissions-Policy on every response, ``Cache-Control: no-store, private`` on
-  every response to a signed-in person (a shared office PC's browser cache must not keep internal pages;
-  static files are served before the session is read and stay cacheable).
+- ``SecurityHeadersMiddleware``: Permissions-Policy on every response, static files included.
 - ``ProductCSPMiddleware``: django-csp with the policy of ``CONTENT_SECURITY_POLICY``; while single sign-on is
   on, the provider's origin joins ``form-action`` (Chromium applies form-action to the redirect that follows
   a form post, and the sign-in and sign-out forms end at the provider).
 - ``SessionLimitsMiddleware``: signs out after ``SESSION_IDLE_SECONDS`` without a request and
-  ``SESSION_MAX_SECONDS`` after sign-in, and keeps the per-person session registry that "Überall abmelden"
-  (logout everywhere, config/usersessions) uses current when the session key changes.
+  ``SESSION_MAX_SECONDS`` after sign-in; ``Cache-Control: no-store, private`` on every response to a
+  signed-in session (a shared office PC's browser cache must not keep internal pages; static files are
+  answered before the session is read and stay cacheable); keeps the per-person session registry that
+  "Überall abmelden" (logout everywhere, config/usersessions) uses current when the session key changes.
+
+The Django admin needs no relaxed policy: its templates load every script from a file (data in attributes
+or JSON blocks); the two third-party admin pages with inline code are overridden in templates/admin/.
 """
 
 import time
@@ -43,11 +46,6 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
-        # request.user exists only where the request reached the authentication middleware; static files
-        # answered by WhiteNoise never do, and stay cacheable.
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            patch_cache_control(response, no_store=True, private=True)
         return response
 
 
@@ -94,7 +92,10 @@ class SessionLimitsMiddleware:
         if refused is not None:
             return refused
         response = self.get_response(request)
-        self._track_key(request)
+        # Read inside the session middleware, so its Vary: Cookie covers this header too.
+        if SESSION_KEY in request.session:
+            patch_cache_control(response, no_store=True, private=True)
+            self._track_key(request)
         return response
 
     def _enforce(self, request: HttpRequest) -> HttpResponseBase | None:
@@ -148,7 +149,7 @@ class SessionLimitsMiddleware:
     def _track_key(self, request: HttpRequest) -> None:
         session = request.session
         key = session.session_key
-        if key is None or SESSION_KEY not in session or session.get(REGISTERED_KEY) == key:
+        if key is None or session.get(REGISTERED_KEY) == key:
             return
         # The key changed (sign-in, password change) or the session predates the registry.
         from config.usersessions.services import user_session_register

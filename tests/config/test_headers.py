@@ -107,6 +107,7 @@ def test_signed_in_page(signed_in: Client, path: str) -> None:
     assert response.status_code == 200
     assert_common_headers(response)
     assert_no_store(response)
+    assert "Cookie" in response.headers["Vary"]
 
 
 def test_form_page_signed_in(signed_in: Client) -> None:
