@@ -67,6 +67,19 @@ def stop(processes: Sequence[subprocess.Popen[bytes]]) -> None:
         # The group may outlive its leader (pool children, the reloader's child): nothing of it stays behind.
         signal_group(process, signal.SIGKILL)
         process.wait()
+    for process in processes:
+        wait_for_group_end(process)
+
+
+def wait_for_group_end(process: subprocess.Popen[bytes], timeout: float = 5) -> None:
+    """Killed orphans of a group are reaped by init a moment later; "Beendet." only when they are gone."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.05)
 
 
 def supervise(web_command: Sequence[str], worker_command: Sequence[str]) -> int:
