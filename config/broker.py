@@ -158,6 +158,13 @@ class Channel(filesystem.Channel):
         self._change_table(exchange, remove=entry)
 
     @cached_property
+    def processed_folder(self) -> str:
+        # Must exist: a claim that cannot rename into it would look like a message another reader took.
+        folder = str(self.transport_options.get("processed_folder", "processed"))
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        return folder
+
+    @cached_property
     def temp_folder(self) -> Path:
         folder = Path(self.transport_options.get("temp_folder") or Path(self.data_folder_out).parent / "tmp")
         folder.mkdir(parents=True, exist_ok=True)

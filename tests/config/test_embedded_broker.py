@@ -233,3 +233,13 @@ def test_two_readers_of_one_queue_take_each_message_exactly_once(tmp_path: Path)
     assert [reader.wait(timeout=120) for reader in readers] == [0, 0]
     taken = [json.loads((tmp_path / f"r{i}.json").read_text()) for i in range(2)]
     assert sorted(taken[0] + taken[1]) == list(range(400))
+
+
+def test_a_missing_processed_folder_is_created_rather_than_skipping_every_message(tmp_path: Path) -> None:
+    opts = options(tmp_path)
+    (tmp_path / "processed").rmdir()
+    with Connection("filesystem://", transport="config.broker:Transport", transport_options=opts) as conn:
+        queue = conn.SimpleQueue("fresh")
+        queue.put({"n": 7}, serializer="json")
+        assert queue.get(block=True, timeout=5).payload == {"n": 7}
+        queue.close()
