@@ -225,3 +225,17 @@ def test_an_overlong_user_name_is_refused_by_the_form_before_any_check(client: A
     response = login(client, "u" * 400, "falsch")
     assert response.status_code == 200 and "Benutzername" in response.content.decode()
     assert not AccessAttempt.objects.exists()
+
+
+def test_signing_in_to_an_own_account_does_not_reset_the_guesses_at_another(
+    client: Any, person: Any, django_user_model: Any
+) -> None:
+    django_user_model.objects.create_user("angreifer", "a@bochum.example", "eigenes-passwort-1")
+    for _round in range(2):
+        login(client, person.username, "falsch", ip="10.7.7.7")
+        assert login(client, "angreifer", "eigenes-passwort-1", ip="10.7.7.7").status_code == 302
+        client.post("/abmelden/", secure=True)
+    assert login(client, person.username, PASSWORD, ip="10.7.7.8").status_code == 302
+    client.post("/abmelden/", secure=True)
+    response = login(client, person.username, "falsch", ip="10.7.7.7")
+    assert response.status_code == 429
