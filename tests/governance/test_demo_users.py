@@ -4,6 +4,7 @@ Signed-in users stay signed in (no password is set again), the demo project grou
 and both commands say that nothing was changed.
 """
 
+from datetime import date
 from io import StringIO
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.test import Client
 from guardian.models import UserObjectPermission
 
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz
+from governance.selectors import dashboard_data_version
 from governance.services import kernaktivitaet_set_projektgruppe, kompetenz_set_verantwortliche
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +82,7 @@ def test_second_start_keeps_sessions_and_changes_no_row() -> None:
         clients[username] = Client()
         clients[username].force_login(users.get(username=username))
     before = snapshot()
+    version = dashboard_data_version(today=date.today())
 
     strategy_second, demo_second = start()
 
@@ -87,6 +90,7 @@ def test_second_start_keeps_sessions_and_changes_no_row() -> None:
     assert NOTHING_CHANGED in demo_second
     assert "angelegt" not in demo_second
     assert snapshot() == before
+    assert dashboard_data_version(today=date.today()) == version  # cached dashboards stay valid
     assert Kernaktivitaet.objects.count() == 65
     for username, client in clients.items():
         assert signed_in(client), f"{username} was signed out by the second start"
