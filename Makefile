@@ -47,6 +47,7 @@ demo: db
 # Web server, Celery worker and beat on the embedded broker; Ctrl-C stops all of them. The supervisor
 # (config/run_embedded.py) restarts a worker that dies and keeps the web server up. PORT=8001 make run.
 PORT ?= 8000
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: demo
 	@echo "Bochum Strategie: http://127.0.0.1:$(PORT)/  (Ctrl-C beendet Webserver und Worker)"
 	@$(BIN)/python -m config.run_embedded --port $(PORT) -- \
