@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import DatabaseError, transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -257,7 +257,9 @@ class ScheduleResult:
 def _insert_reports(rows: list[Statusbericht]) -> tuple[int, list[ScheduleProblem]]:
     """All rows in one statement; should that fail, each row alone in a savepoint, so that one KA whose row
     the database refuses does not keep the others from their reports. A conflict with an existing report (the
-    same due date, or a second open report: see the partial unique constraint) is ignored."""
+    same due date, written by a sweep at the same time) is ignored."""
+    if not rows:
+        return 0, []
     try:
         with transaction.atomic():
             Statusbericht.objects.bulk_create(rows, ignore_conflicts=True)
@@ -285,25 +287,45 @@ def statusberichte_schedule_run(*, today: date | None = None) -> ScheduleResult:
     """Create the next due report of every running KA that owes none; a fixed number of queries.
 
     The next due date is one period after the last due date (or after the planned start, or the creation of
-    the KA); a date already past moves on by whole periods, so a KA is never born overdue. No stored value can
-    make this raise: a KA whose next date cannot be computed (beyond the year 9999) or whose row the database
-    refuses is returned as a problem, and every other KA gets its report.
+    the KA), moved on by whole periods past the day the KA started running and the day its last report came
+    in, so a KA is never born overdue. Only stored values enter it, never the sweep's "today": two sweeps on
+    both sides of midnight compute the same date, and the unique (KA, due date) lets one row in. No stored
+    value can make this raise: a KA whose next date cannot be computed (beyond the year 9999) or whose row the
+    database refuses is returned as a problem, and every other KA gets its report.
     """
-    today = today or _today()
+    del today  # kept for callers; the due date depends on stored values only (see above)
     default_months = DeadlineSettings.get().berichtsintervall_monate
     open_reports = Statusbericht.objects.filter(kernaktivitaet=OuterRef("pk"), state__in=OPEN_STATES)
+    started = AuditEvent.objects.filter(kernaktivitaet=OuterRef("pk"), to_status=KaStatus.RUNNING).order_by(
+        "-pk"
+    )
     candidates = (
         Kernaktivitaet.objects.filter(status=KaStatus.RUNNING)
-        .annotate(has_open=Exists(open_reports), last_due=Max("statusberichte__faellig_am"))
+        .annotate(
+            has_open=Exists(open_reports),
+            last_due=Max("statusberichte__faellig_am"),
+            last_in=Max("statusberichte__eingereicht_am"),
+            started=Subquery(started.values("created_at")[:1]),
+        )
         .filter(has_open=False)
-        .values_list("pk", "berichtsintervall_monate", "last_due", "geplanter_start", "erstellt_am")
+        .values_list(
+            "pk",
+            "berichtsintervall_monate",
+            "last_due",
+            "geplanter_start",
+            "erstellt_am",
+            "last_in",
+            "started",
+        )
     )
     rows, problems = [], []
-    for pk, months, last_due, start, created in candidates:
+    for pk, months, last_due, start, created, last_in, started_at in candidates:
         months = months or default_months
         base = last_due or start or timezone.localtime(created).date()
+        moments = (created, last_in, started_at)
+        not_before = max(timezone.localtime(t).date() for t in moments if t is not None)
         try:
-            due = next_due_date(base, months, today)
+            due = next_due_date(base, months, not_before)
         except (ArithmeticError, ValueError) as exc:  # any other stored value that breaks the arithmetic
             due, detail = None, f"{type(exc).__name__}: {exc}"
         else:

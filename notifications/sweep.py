@@ -1,13 +1,24 @@
 """The sweep: a beat task every few minutes. Set-based: whatever the number of deadlines, it runs the same
 few SQL statements — one INSERT … SELECT … ON CONFLICT DO NOTHING per kind of deadline writes one outbox row
 per (deadline, rule, occurrence); the UNIQUE key makes a second sweep (or two at once) write nothing new.
-Then it hands waiting rows to the workers (new ones, lost ones, retries due, abandoned claims)."""
+Then it hands waiting rows to the workers (new ones, lost ones, retries due, abandoned claims).
 
+One sweep at a time: a PostgreSQL advisory lock (on SQLite a file lock), a second sweep at the same moment
+returns at once. Even without it no KA gets a second open report (partial unique constraint
+``bericht_one_open_per_ka``), since two sweeps on both sides of midnight compute different due dates."""
+
+import fcntl
+import hashlib
 import logging
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -257,7 +268,7 @@ def reminders_insert(now: datetime | None = None) -> tuple[int, int, int]:
     now = now or timezone.now()
     today = now.astimezone(BERLIN).date()
     cfg = DeadlineSettings.get()
-    noted = set(SweepProblem.objects.values_list("stage", flat=True).distinct())
+    noted = set(SweepProblem.objects.order_by().values_list("stage", flat=True).distinct())
     created = _schedule(today, noted)
     if not sending_time(now, cfg.versandstunde):
         return created, 0, 0
@@ -282,15 +293,62 @@ def reminders_insert(now: datetime | None = None) -> tuple[int, int, int]:
     return created, reminders, digests
 
 
-def sweep(now: datetime | None = None) -> SweepResult:
-    """One run: every step runs even when an earlier one failed (the failure is noted for the admin)."""
-    created, reminders, digests = reminders_insert(now)
-    try:
-        dispatched = dispatch_waiting()
-    except Exception as exc:
-        logger.exception("Handing waiting mails to the workers failed")
-        problem_record(SweepProblemStage.DISPATCH, f"{type(exc).__name__}: {exc}")
-        dispatched = 0
+# The key of the PostgreSQL advisory lock that lets one sweep run at a time (any fixed 64-bit number).
+SWEEP_LOCK_KEY = 0x5357_4545_5031  # "SWEEP1"
+
+
+def _lock_file() -> Path:
+    """SQLite has no advisory locks; the sweeps of one SQLite database run on one machine, so an exclusive
+    lock on a file named after the database does the same (released by the system when a process dies)."""
+    name = str(connection.settings_dict["NAME"])
+    digest = hashlib.sha256(name.encode()).hexdigest()[:16]
+    folder = Path(getattr(settings, "VAR_DIR", tempfile.gettempdir()))
+    if not folder.is_dir():
+        folder = Path(tempfile.gettempdir())
+    return folder / f"sweep-{digest}.lock"
+
+
+@contextmanager
+def sweep_lock() -> Iterator[bool]:
+    """Yield True to the one sweep that holds the lock, False to any other at the same time. PostgreSQL: a
+    session advisory lock (released at the end, or when the connection dies with its worker)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [SWEEP_LOCK_KEY])
+            got = bool(cursor.fetchone()[0])
+        try:
+            yield got
+        finally:
+            if got:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK_KEY])
+        return
+    with _lock_file().open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sweep(now: datetime | None = None) -> SweepResult | None:
+    """One run, or None when another sweep is running (the beat comes again in a few minutes). Every step
+    runs even when an earlier one failed (the failure is noted for the admin)."""
+    with sweep_lock() as got:
+        if not got:
+            logger.info("Sweep skipped: another sweep is running")
+            return None
+        created, reminders, digests = reminders_insert(now)
+        try:
+            dispatched = dispatch_waiting()
+        except Exception as exc:
+            logger.exception("Handing waiting mails to the workers failed")
+            problem_record(SweepProblemStage.DISPATCH, f"{type(exc).__name__}: {exc}")
+            dispatched = 0
     result = SweepResult(created, reminders, digests, dispatched)
     logger.info("Sweep: %s", result)
     return result

@@ -95,12 +95,6 @@ class Statusbericht(models.Model):
             models.UniqueConstraint(
                 fields=["kernaktivitaet", "faellig_am"], name="bericht_once_per_due_date"
             ),
-            # At most one owed report per KA, whatever "today" two overlapping sweeps computed it from.
-            models.UniqueConstraint(
-                fields=["kernaktivitaet"],
-                condition=models.Q(state__in=["due", "returned"]),
-                name="bericht_one_open_per_ka",
-            ),
             models.CheckConstraint(
                 condition=models.Q(fortschritt_prozent__isnull=True) | models.Q(fortschritt_prozent__lte=100),
                 name="bericht_fortschritt_max_100",
