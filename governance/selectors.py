@@ -275,7 +275,7 @@ def kernaktivitaet_page_get(*, code: str, internal: bool) -> Kernaktivitaet:
     """One KA with everything its page shows; internal relations (project group) only when asked for.
 
     Raises Kernaktivitaet.DoesNotExist."""
-    resolution_related = ("consultation__paper", "consultation__meeting")
+    resolution_related = ("consultation__paper", "consultation__meeting", "consultation__agenda_item")
     report_queryset = Statusbericht.objects.order_by("-faellig_am")
     prefetches: list[str | Prefetch] = [
         "querschnittsthemen",
@@ -493,7 +493,8 @@ def tranche_burnup(*, visible: Q | None = None) -> list[BurnupPoint]:
     """Cumulative KA decided, running and done per tranche against the plan, of the KA in ``visible``
     (two queries).
 
-    KA without a recorded tranche come first: they were decided before tranches were recorded here."""
+    KA without a recorded tranche come first: the strategy's sources name the tranche of only some KA
+    decided before this product recorded them (see the note under the dashboard's table)."""
     counts: dict[tuple[int | None, str], int] = {
         (row["tranche_id"], row["status"]): row["n"]
         for row in Kernaktivitaet.objects.filter(visible or Q())
@@ -504,7 +505,7 @@ def tranche_burnup(*, visible: Q | None = None) -> list[BurnupPoint]:
     points: list[BurnupPoint] = []
     buckets: list[tuple[str, int | None, int]] = []
     if any(tranche_id is None for tranche_id, _status in counts):
-        buckets.append((str(_("ohne Tranche")), None, 0))
+        buckets.append((str(_("Tranche nicht erfasst")), None, 0))
     buckets.extend((str(t), t.pk, t.geplante_anzahl) for t in Tranche.objects.order_by("nummer"))
     planned = decided = running = done = 0
     for label, tranche_id, tranche_planned in buckets:
@@ -518,6 +519,17 @@ def tranche_burnup(*, visible: Q | None = None) -> list[BurnupPoint]:
         done += count((KaStatus.DONE,))
         points.append(BurnupPoint(label, planned, decided, running, done))
     return points
+
+
+def tranche_next_open() -> Tranche | None:
+    """The first tranche that has room for another KA (fewer KA than planned), the council form's default
+    (one query)."""
+    return (
+        Tranche.objects.annotate(ka_count=Count("kernaktivitaeten"))
+        .filter(ka_count__lt=F("geplante_anzahl"))
+        .order_by("nummer")
+        .first()
+    )
 
 
 def querschnittsthema_counts_per_kompetenz(

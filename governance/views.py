@@ -221,6 +221,7 @@ def _dashboard_context(user: Any) -> dict[str, Any]:
             ),
         ),
         "burnup": burnup,
+        "burnup_unrecorded": bool(burnup) and burnup[0].planned == 0,
         "burnup_chart": svg(
             burnup_chart(burnup),
             chart_id="chart-burnup",

@@ -15,7 +15,7 @@ from governance.inputs import (
     TextField,
     session_bounds,
 )
-from governance.models import KaStatus, Kernaktivitaet, Kompetenz, ResolutionResult, Schwerpunkt
+from governance.models import KaStatus, Kernaktivitaet, Kompetenz, ResolutionResult, Schwerpunkt, Tranche
 
 from .flows import NODE_ACTIONS
 from .lifecycle import REASON_REQUIRED
@@ -219,6 +219,13 @@ class RequestForm(AccessibleFormMixin, forms.Form):
 NOT_IN_PAPER = ""
 
 
+def past_session(day: datetime.date) -> None:
+    if day > timezone.localdate():
+        raise forms.ValidationError(
+            _("Die Ratssitzung liegt in der Zukunft. Ein Beschluss wird erst nach der Sitzung erfasst.")
+        )
+
+
 class CouncilForm(AccessibleFormMixin, forms.Form):
     """One council paper (Drucksache) and the outcome per KA: for one KA or a whole tranche."""
 
@@ -241,20 +248,41 @@ class CouncilForm(AccessibleFormMixin, forms.Form):
         widget=forms.TimeInput(attrs={"type": "time", "class": "kern-form-input__input"}, format="%H:%M"),
     )
     agenda_number = TextField(
-        label=_("Tagesordnungspunkt"),
+        label=_("Tagesordnungspunkt (TOP)"),
         max_length=20,
         required=False,
         widget=forms.TextInput(attrs={"class": "kern-form-input__input"}),
+        help_text=_("Die Nummer auf der Tagesordnung der Sitzung, z. B. 7.1"),
+    )
+    tranche = forms.ModelChoiceField(
+        label=_("Tranche"),
+        queryset=Tranche.objects.order_by("nummer"),
+        required=False,
+        empty_label=_("keiner Tranche zugeordnet"),
+        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+        help_text=_("Die Tranche, in der der Rat die Kernaktivitäten beschließt."),
+        error_messages={"invalid_choice": _("Bitte wählen Sie eine der angebotenen Tranchen.")},
     )
 
-    def __init__(self, *args: Any, entries: list[Any], single: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        entries: list[Any],
+        single: bool = False,
+        tranche: Tranche | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.entries = entries
+        if tranche is not None:
+            self.fields["tranche"].initial = tranche.pk
         # Sessions from 2000 to a few years ahead; a paper is dated within the same window.
         first, last = session_bounds()
         self.session_range = DateRangeValidator(first, last)
         for name in ("paper_date", "session_date"):
             self.fields[name].validators.append(self.session_range)
+        # A resolution is recorded after the session: a session still ahead has decided nothing yet.
+        self.fields["session_date"].validators.append(past_session)
         choices = [(value, label) for value, label in ResolutionResult.choices]
         if not single:
             choices = [(NOT_IN_PAPER, _("nicht in diesem Beschluss")), *choices]

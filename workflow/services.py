@@ -32,6 +32,7 @@ from governance.models import (
     Paper,
     Resolution,
     ResolutionResult,
+    Tranche,
 )
 from governance.services import kernaktivitaet_set_projektgruppe
 
@@ -394,6 +395,9 @@ class Outcome:
     deferred_to: date | None = None
 
 
+ADOPTED_RESULTS = (ResolutionResult.ADOPTED, ResolutionResult.ADOPTED_AMENDED)
+
+
 def _council() -> Gremium:
     council = Gremium.objects.filter(art=Gremium.Art.RAT).order_by("pk").first()
     if council is None:
@@ -419,6 +423,12 @@ def _validate_paper(
                 % {"minimum": formats.date_format(first), "maximum": formats.date_format(last)},
                 field=field,
             )
+    # The clerk records what the council has resolved: a session still ahead has resolved nothing.
+    if timezone.localdate(session_start) > timezone.localdate():
+        raise InvalidInput(
+            _("Die Ratssitzung liegt in der Zukunft. Ein Beschluss wird erst nach der Sitzung erfasst."),
+            field="session_date",
+        )
 
 
 def _validate_outcomes(outcomes: list[Outcome], session: datetime) -> None:
@@ -470,12 +480,14 @@ def paper_record_resolution(
     session_start: datetime,
     outcomes: list[Outcome],
     agenda_number: str = "",
+    tranche: Tranche | None = None,
     on_behalf_of: Any = None,
 ) -> list[Resolution]:
     """Record the council's resolution on one paper (a single KA or a whole tranche).
 
     Writes Paper, Meeting, AgendaItem, Consultation (OParl names) and one Resolution per KA, then moves every
-    KA through its council task. All KA move together or none does.
+    KA through its council task. All KA move together or none does. Every KA the council adopted joins
+    ``tranche`` (the tranche in which the council decided it).
     """
     reference = (reference or "").strip()
     if not reference:
@@ -506,6 +518,7 @@ def paper_record_resolution(
                 session_start=session_start,
                 outcomes=outcomes,
                 agenda_number=agenda_number,
+                tranche=tranche,
                 on_behalf_of=on_behalf_of,
             )
     except IntegrityError as exc:
@@ -523,6 +536,7 @@ def _record(
     session_start: datetime,
     outcomes: list[Outcome],
     agenda_number: str,
+    tranche: Tranche | None,
     on_behalf_of: Any,
 ) -> list[Resolution]:
     council = _council()
@@ -562,6 +576,12 @@ def _record(
             deferred_to=outcome.deferred_to if outcome.result == ResolutionResult.DEFERRED else None,
             recorded_by=actor,
         )
+        if tranche is not None and outcome.result in ADOPTED_RESULTS:
+            # The tranche is not the status: the lifecycle stays its only writer; this is the KA's record.
+            Kernaktivitaet.objects.filter(pk=outcome.kernaktivitaet.pk).update(
+                tranche=tranche, geaendert_am=timezone.now()
+            )
+            outcome.kernaktivitaet.tranche = tranche
         task = _open_task(outcome.kernaktivitaet.pk, KaDecisionFlow.council_record)
         if task is None:
             # A KA in "council" without a process (entered by hand) still moves through the lifecycle.

@@ -15,7 +15,11 @@ from viewflow.workflow.models import Task
 from governance import report_selectors
 from governance.inputs import strict_ints
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, ResolutionResult
-from governance.selectors import kernaktivitaet_internal_visible, kernaktivitaet_visible
+from governance.selectors import (
+    kernaktivitaet_internal_visible,
+    kernaktivitaet_visible,
+    tranche_next_open,
+)
 
 from . import rights, selectors, services
 from .flows import NODE_ACTIONS, KaDecisionFlow
@@ -195,7 +199,12 @@ def council(request: HttpRequest) -> HttpResponse:
             exc = StateMovedOn(_("Dieser Ratsbeschluss ist bereits erfasst."))
             return refused(request, exc, back=reverse("workflow:inbox"))
     single = len(wanted) == 1
-    form = CouncilForm(request.POST or None, entries=entries, single=single)
+    # The tranche the paper's KA already belong to, else the next tranche with room.
+    tranches = {e.kernaktivitaet.tranche_id for e in entries}
+    default_tranche = (
+        entries[0].kernaktivitaet.tranche if len(tranches) == 1 and None not in tranches else None
+    ) or tranche_next_open()
+    form = CouncilForm(request.POST or None, entries=entries, single=single, tranche=default_tranche)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -218,6 +227,7 @@ def council(request: HttpRequest) -> HttpResponse:
                     session_start=form.session_start(),
                     outcomes=outcomes,
                     agenda_number=form.cleaned_data.get("agenda_number", ""),
+                    tranche=form.cleaned_data.get("tranche"),
                     on_behalf_of=next(iter(for_people.values())) if len(for_people) == 1 else None,
                 )
             except InvalidInput as exc:

@@ -82,7 +82,7 @@ def test_burnup_puts_ka_without_tranche_first(kompetenz: Kompetenz) -> None:
     Tranche.objects.create(nummer=1)
     make_ka(kompetenz, "N1", KaStatus.DONE)
     points = tranche_burnup()
-    assert [(p.label, p.decided) for p in points] == [("ohne Tranche", 1), ("1. Tranche", 1)]
+    assert [(p.label, p.decided) for p in points] == [("Tranche nicht erfasst", 1), ("1. Tranche", 1)]
 
 
 def test_internal_data_is_hidden_from_anonymous_and_inactive_users(
