@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import models
 
-from .models import AuditEvent, Kernaktivitaet
+from .models import AuditAction, AuditEvent, Kernaktivitaet
 
 # Longer values are kept as their beginning and a checksum of the whole: the trail shows what changed
 # without one edit of a long text becoming a row of megabytes.
@@ -19,10 +19,10 @@ VALUE_LIMIT = 4000
 
 
 class AdminAction:
-    ADD = "admin_add"
-    CHANGE = "admin_change"
-    DELETE = "admin_delete"
-    RIGHTS = "admin_rights"
+    ADD = AuditAction.ADMIN_ADD.value
+    CHANGE = AuditAction.ADMIN_CHANGE.value
+    DELETE = AuditAction.ADMIN_DELETE.value
+    RIGHTS = AuditAction.ADMIN_RIGHTS.value
 
 
 def plain(value: Any) -> Any:

@@ -1,4 +1,4 @@
-from .audit import AuditChain, AuditEvent
+from .audit import AuditAction, AuditChain, AuditEvent, audit_action_label
 from .bodies import Gremium, Organisationseinheit
 from .kernaktivitaet import KaStatus, Kernaktivitaet
 from .reports import Ampel, Statusbericht, StatusberichtState
@@ -16,6 +16,7 @@ from .strategy import (
 __all__ = [
     "AgendaItem",
     "Ampel",
+    "AuditAction",
     "AuditChain",
     "AuditEvent",
     "Consultation",
@@ -36,4 +37,5 @@ __all__ = [
     "Strategie",
     "StrategischesZiel",
     "Tranche",
+    "audit_action_label",
 ]

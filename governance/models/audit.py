@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .kernaktivitaet import KaStatus, Kernaktivitaet
-from .resolutions import Resolution
+from .resolutions import Resolution, ResolutionResult
 
 GENESIS_HASH = "0" * 64
 # The fields a link's hash covers, by column name, in this order; the row id is not among them because it is
@@ -29,6 +29,59 @@ CHAINED_FIELDS = (
     "data",
     "created_at",
 )
+
+
+class AuditAction(models.TextChoices):
+    """Every action code the audit trail holds, with the German label pages and mails show for it: what
+    happened, said as a finished step. workflow.rights.Action names the same codes as things to do; a test
+    holds both in step."""
+
+    CREATE = "create", _("Vorschlag angelegt")
+    EDIT = "edit", _("Vorschlag bearbeitet")
+    SUBMIT = "submit", _("Vorschlag eingereicht")
+    ZIRKEL_RETURN = "zirkel_return", _("Vom Strategiezirkel an die Projektgruppe zurückgegeben")
+    ZIRKEL_FORWARD = "zirkel_forward", _("Vom Strategiezirkel an den Verwaltungsvorstand weitergeleitet")
+    BOARD_APPROVE = "board_approve", _("Vom Verwaltungsvorstand dem Rat zur Entscheidung vorgelegt")
+    BOARD_REJECT = "board_reject", _("Vom Verwaltungsvorstand abgelehnt")
+    BOARD_RETURN = "board_return", _("Vom Verwaltungsvorstand an den Strategiezirkel zurückgegeben")
+    COUNCIL_RECORD = "council_record", _("Ratsbeschluss erfasst")
+    PROPOSE_COMPLETION = "propose_completion", _("Abschluss vorgeschlagen")
+    CONFIRM_COMPLETION = "confirm_completion", _("Abschluss vom Strategiezirkel bestätigt")
+    DECLINE_COMPLETION = "decline_completion", _("Abschluss vom Strategiezirkel nicht bestätigt")
+    PROPOSE_STOP = "propose_stop", _("Einstellung vorgeschlagen")
+    PROPOSE_MERGE = "propose_merge", _("Überführung vorgeschlagen")
+    BOARD_STOP = "board_stop", _("Einstellung vom Verwaltungsvorstand beschlossen")
+    BOARD_MERGE = "board_merge", _("Überführung vom Verwaltungsvorstand beschlossen")
+    BOARD_KEEP = "board_keep", _("Weiterführung vom Verwaltungsvorstand beschlossen")
+    SUBMIT_REPORT = "submit_report", _("Sachstandsbericht eingereicht")
+    REVIEW_REPORT = "review_report", _("Sachstandsbericht geprüft")
+    STATUSBERICHT_SUBMITTED = "statusbericht_submitted", _("Sachstandsbericht eingereicht")
+    STATUSBERICHT_ACCEPTED = "statusbericht_accepted", _("Sachstandsbericht angenommen")
+    STATUSBERICHT_RETURNED = "statusbericht_returned", _("Sachstandsbericht zur Überarbeitung zurückgegeben")
+    STATUSBERICHT_CANCELLED = "statusbericht_cancelled", _("Sachstandsbericht entfällt")
+    ADMIN_ADD = "admin_add", _("In der Verwaltung angelegt")
+    ADMIN_CHANGE = "admin_change", _("In der Verwaltung geändert")
+    ADMIN_DELETE = "admin_delete", _("In der Verwaltung gelöscht")
+    ADMIN_RIGHTS = "admin_rights", _("Rechte in der Verwaltung geändert")
+
+
+# The council's outcome says more than "resolution recorded".
+COUNCIL_RESULT_LABELS = {
+    ResolutionResult.ADOPTED: _("Vom Rat beschlossen"),
+    ResolutionResult.ADOPTED_AMENDED: _("Vom Rat mit Änderungen beschlossen"),
+    ResolutionResult.REJECTED: _("Vom Rat abgelehnt"),
+    ResolutionResult.DEFERRED: _("Im Rat vertagt"),
+}
+UNKNOWN_ACTION_LABEL = _("Sonstiger Schritt")
+
+
+def audit_action_label(action: str, data: Mapping[str, Any] | None = None) -> str:
+    """The German label of an action code; never the code itself (an unknown code gets a generic label)."""
+    if action == AuditAction.COUNCIL_RECORD and data and data.get("result") in COUNCIL_RESULT_LABELS:
+        return str(COUNCIL_RESULT_LABELS[data["result"]])
+    if action in AuditAction.values:
+        return str(AuditAction(action).label)
+    return str(UNKNOWN_ACTION_LABEL)
 
 
 class AppendOnlyError(Exception):
@@ -190,6 +243,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Audit events are append-only.")
+
+    @property
+    def action_label(self) -> str:
+        return audit_action_label(self.action, self.data if isinstance(self.data, dict) else None)
 
     def chain_values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in CHAINED_FIELDS}
