@@ -6,9 +6,12 @@ from typing import Any
 from django.db.models import BigIntegerField, Q, QuerySet
 from django.db.models.functions import Cast, Coalesce
 
-from .models import Kernaktivitaet, Statusbericht, StatusberichtState
+from .models import KaStatus, Kernaktivitaet, Statusbericht, StatusberichtState
 
 OPEN_STATES = (StatusberichtState.DUE, StatusberichtState.RETURNED)
+# Only a running KA owes a report; the lifecycle closes the open one when a KA ends, and this filter keeps
+# a row that escaped it (a KA ended in the admin) off every list of owed reports.
+OWED = Q(state__in=OPEN_STATES, kernaktivitaet__status=KaStatus.RUNNING)
 
 
 def merged_sources(ka: Kernaktivitaet) -> list[int]:
@@ -35,15 +38,13 @@ def statusbericht_list_for_ka(*, ka: Kernaktivitaet) -> QuerySet[Statusbericht]:
 
 def statusbericht_open_get(*, ka: Kernaktivitaet) -> Statusbericht | None:
     """The report the KA owes now (due or returned), the earliest first."""
-    return (
-        Statusbericht.objects.filter(kernaktivitaet=ka, state__in=OPEN_STATES).order_by("faellig_am").first()
-    )
+    return Statusbericht.objects.filter(OWED, kernaktivitaet=ka).order_by("faellig_am").first()
 
 
 def statusbericht_overdue_by_deadline_list(*, today: date) -> QuerySet[Statusbericht]:
     """Owed reports past their deadline (after a return: the new date), the oldest first."""
     return (
-        Statusbericht.objects.filter(state__in=OPEN_STATES)
+        Statusbericht.objects.filter(OWED)
         .annotate(frist_effektiv=Coalesce("nachreichen_bis", "faellig_am"))
         .filter(frist_effektiv__lt=today)
         .select_related("kernaktivitaet__kompetenz")
@@ -81,7 +82,7 @@ def statusbericht_owed_by_list(*, user: Any) -> QuerySet[Statusbericht]:
     if not own:
         return Statusbericht.objects.none()
     return (
-        Statusbericht.objects.filter(state__in=OPEN_STATES, kernaktivitaet_id__in=own)
+        Statusbericht.objects.filter(OWED, kernaktivitaet_id__in=own)
         .annotate(frist_effektiv=Coalesce("nachreichen_bis", "faellig_am"))
         .select_related("kernaktivitaet__kompetenz")
         .order_by("frist_effektiv", "kernaktivitaet__code")

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Exists, Max, OuterRef, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from notifications.models import DeadlineSettings
@@ -19,9 +20,19 @@ from notifications.outbox import Mail, enqueue
 from workflow import rights
 from workflow.rights import Action, Role
 
-from .models import Ampel, AuditEvent, KaStatus, Kernaktivitaet, Statusbericht, StatusberichtState
+from .models import (
+    Ampel,
+    AuditAction,
+    AuditEvent,
+    KaStatus,
+    Kernaktivitaet,
+    Statusbericht,
+    StatusberichtState,
+)
 
 OPEN_STATES = (StatusberichtState.DUE, StatusberichtState.RETURNED)
+# A KA in one of these states owes no report any more.
+ENDED_STATES = (KaStatus.DONE, KaStatus.STOPPED, KaStatus.MERGED)
 
 
 class ReportRefused(Exception):
@@ -104,7 +115,7 @@ def _locked(bericht: Statusbericht) -> Statusbericht:
 def _audit(bericht: Statusbericht, actor: Any, action: str, reason: str = "") -> AuditEvent:
     return AuditEvent.objects.create(
         kernaktivitaet=bericht.kernaktivitaet,
-        action=action,
+        action=str(action),
         actor=actor,
         reason=reason,
         data={
@@ -155,7 +166,7 @@ def statusbericht_submit(*, actor: Any, bericht: Statusbericht, data: ReportInpu
     bericht.eingereicht_am = timezone.now()
     bericht.eingereicht_von = actor
     bericht.save()
-    _audit(bericht, actor, "statusbericht_submitted")
+    _audit(bericht, actor, AuditAction.STATUSBERICHT_SUBMITTED)
     zirkel, kompetenz = _reviewer_ids(ka)
     enqueue(
         [
@@ -211,7 +222,7 @@ def statusbericht_accept(*, actor: Any, bericht: Statusbericht) -> Statusbericht
     bericht.geprueft_von = actor
     bericht.rueckgabegrund = ""
     bericht.save(update_fields=["state", "geprueft_am", "geprueft_von", "rueckgabegrund"])
-    _audit(bericht, actor, "statusbericht_accepted")
+    _audit(bericht, actor, AuditAction.STATUSBERICHT_ACCEPTED)
     _tell_projektgruppe(bericht)
     return bericht
 
@@ -234,9 +245,51 @@ def statusbericht_return(*, actor: Any, bericht: Statusbericht, reason: str) -> 
     bericht.save(
         update_fields=["state", "geprueft_am", "geprueft_von", "rueckgabegrund", "runde", "nachreichen_bis"]
     )
-    _audit(bericht, actor, "statusbericht_returned", reason)
+    _audit(bericht, actor, AuditAction.STATUSBERICHT_RETURNED, reason)
     _tell_projektgruppe(bericht)
     return bericht
+
+
+def cancelled_reason(ka_status: str) -> str:
+    """Why an owed report entfällt, as stored in the audit trail (German, whatever the reader's language)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Der Bericht entfällt, weil die Kernaktivität „%(status)s“ ist.") % {
+            "status": KaStatus(ka_status).label
+        }
+
+
+def statusberichte_close_for_ended(*, actor: Any, ka: Kernaktivitaet, event: AuditEvent | None = None) -> int:
+    """The reports an ended KA still owes (due or returned) entfallen: state "cancelled" with an audit event
+    each, in the caller's transaction (the lifecycle's, next to the transition that ended the KA).
+
+    The rows stay: a returned report carries what was submitted and why it came back, and reminders already
+    in the outbox find the report closed and are dropped. Submitted and accepted reports are not touched."""
+    if ka.status not in ENDED_STATES:
+        return 0
+    owed = Statusbericht.objects.select_for_update().filter(kernaktivitaet=ka, state__in=OPEN_STATES)
+    rows = list(owed.order_by("pk"))
+    if not rows:
+        return 0
+    Statusbericht.objects.filter(pk__in=[row.pk for row in rows]).update(state=StatusberichtState.CANCELLED)
+    reason = cancelled_reason(ka.status)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                kernaktivitaet=ka,
+                action=AuditAction.STATUSBERICHT_CANCELLED.value,
+                actor=actor,
+                reason=reason,
+                data={
+                    "statusbericht": row.pk,
+                    "faellig_am": row.faellig_am.isoformat(),
+                    "runde": row.runde,
+                    **({"event": event.pk} if event is not None else {}),
+                },
+            )
+            for row in rows
+        ]
+    )
+    return len(rows)
 
 
 @dataclass(frozen=True)

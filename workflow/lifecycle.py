@@ -299,6 +299,11 @@ def apply(
             resolution=resolution,
             data=details,
         )
+        if ka.status != from_status:
+            # An ended KA owes no report: the open one entfällt in the same transaction.
+            from governance.reporting import statusberichte_close_for_ended
+
+            statusberichte_close_for_ended(actor=actor, ka=ka, event=event)
         ka_transitioned.send(
             sender=Kernaktivitaet, kernaktivitaet=ka, event=event, actor=actor, on_behalf_of=principal
         )

@@ -3,10 +3,15 @@ from datetime import date
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..inputs import LONG_TEXT_MAX, REASON_MAX, text_limit
 from .kernaktivitaet import Kernaktivitaet
+
+# A report counts as "fällig" from this many days before its date on (the first default reminder); before
+# that the lists name its date instead.
+DUE_SOON_DAYS = 14
 
 
 class Ampel(models.TextChoices):
@@ -20,6 +25,8 @@ class StatusberichtState(models.TextChoices):
     SUBMITTED = "submitted", _("eingereicht")
     ACCEPTED = "accepted", _("angenommen")
     RETURNED = "returned", _("zurückgegeben")
+    # Owed by a KA that has ended (umgesetzt, eingestellt, überführt) before the report came in.
+    CANCELLED = "cancelled", _("entfällt")
 
 
 class Statusbericht(models.Model):
@@ -112,3 +119,12 @@ class Statusbericht(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in (StatusberichtState.DUE, StatusberichtState.RETURNED)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.frist < timezone.localdate()
+
+    @property
+    def is_due_soon(self) -> bool:
+        """Owed within the next DUE_SOON_DAYS days or already overdue."""
+        return self.is_open and (self.frist - timezone.localdate()).days <= DUE_SOON_DAYS
