@@ -65,6 +65,9 @@ def _date() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date", "class": "kern-form-input__input"}, format="%Y-%m-%d")
 
 
+SCHWERPUNKT_MISMATCH = _("Bitte wählen Sie einen Schwerpunkt der gewählten Kompetenz.")
+
+
 class ProposalForm(AccessibleFormMixin, forms.ModelForm):
     class Meta:
         model = Kernaktivitaet
@@ -82,8 +85,20 @@ class ProposalForm(AccessibleFormMixin, forms.ModelForm):
     def __init__(self, *args: Any, kompetenz: Kompetenz | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kompetenz = kompetenz or (self.instance.kompetenz if self.instance.pk else None)
+        schwerpunkt = _model_choice(self, "schwerpunkt")
+        schwerpunkt.error_messages["invalid_choice"] = SCHWERPUNKT_MISMATCH
         if kompetenz is not None:
-            _model_choice(self, "schwerpunkt").queryset = Schwerpunkt.objects.filter(kompetenz=kompetenz)
+            schwerpunkt.queryset = Schwerpunkt.objects.filter(kompetenz=kompetenz).order_by("position")
+        else:
+            # The Kompetenz is chosen on the same form: every Schwerpunkt, grouped under its Kompetenz, so
+            # the list itself shows which belong together (no script needed); clean() refuses a mismatch.
+            schwerpunkt.queryset = Schwerpunkt.objects.select_related("kompetenz").order_by(
+                "kompetenz__position", "position"
+            )
+            groups: dict[str, list[tuple[int, str]]] = {}
+            for item in schwerpunkt.queryset:
+                groups.setdefault(item.kompetenz.name, []).append((item.pk, item.name))
+            schwerpunkt.choices = [("", schwerpunkt.empty_label or ""), *groups.items()]
         # The model's bounds, checked on the form (the service validates the model again).
         for name in ("geplanter_start", "geplantes_ende"):
             self.fields[name].validators.append(DateRangeValidator())
@@ -91,6 +106,10 @@ class ProposalForm(AccessibleFormMixin, forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        kompetenz = data.get("kompetenz") or (self.instance.kompetenz if self.instance.pk else None)
+        schwerpunkt = data.get("schwerpunkt")
+        if kompetenz is not None and schwerpunkt is not None and schwerpunkt.kompetenz_id != kompetenz.pk:
+            self.add_error("schwerpunkt", SCHWERPUNKT_MISMATCH)
         start, end = data.get("geplanter_start"), data.get("geplantes_ende")
         if start and end and end < start:
             self.add_error(

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -187,6 +188,15 @@ class Kernaktivitaet(models.Model):
     def clean(self) -> None:
         # Direction controls in a title make it read differently from what it is; no title needs them.
         self.titel = strip_bidi(self.titel or "")
+        # The database refuses it too (trigger of migration 0009); here it is a message on the field.
+        if (
+            self.schwerpunkt_id is not None
+            and self.kompetenz_id is not None
+            and self.schwerpunkt.kompetenz_id != self.kompetenz_id
+        ):
+            raise ValidationError(
+                {"schwerpunkt": _("Der Schwerpunkt gehört zu einer anderen Kompetenz als die Kernaktivität.")}
+            )
 
     def get_status_display(self) -> str:  # type: ignore[no-redef]
         # Django's own rebuilds a dict of all choices per call (0.12 ms); lists show the status in every row.
