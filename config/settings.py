@@ -288,11 +288,25 @@ LOGGING = {
 }
 
 # --- Notifications (outbox delivery; see notifications/outbox.py) -----------------------------------------
-NOTIFICATIONS_CLAIM_SECONDS = env.int("NOTIFICATIONS_CLAIM_SECONDS", default=600)
+# The shortest lease; the lease of a batch is longer when its worst-case send needs it (EMAIL_TIMEOUT times
+# every SMTP command of the batch, plus NOTIFICATIONS_LEASE_MARGIN_SECONDS).
+NOTIFICATIONS_CLAIM_SECONDS = env.int("NOTIFICATIONS_CLAIM_SECONDS", default=60)
 NOTIFICATIONS_REQUEUE_SECONDS = env.int("NOTIFICATIONS_REQUEUE_SECONDS", default=600)
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
-NOTIFICATIONS_DISPATCH_BATCH = env.int("NOTIFICATIONS_DISPATCH_BATCH", default=2000)
+# Delivery in batches: a worker claims this many rows, sends them over one SMTP connection, and keeps
+# claiming for NOTIFICATIONS_DRAIN_SECONDS; the sweep asks for at most NOTIFICATIONS_PARALLEL_BATCHES drains.
+NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=50)
+NOTIFICATIONS_DRAIN_SECONDS = env.int("NOTIFICATIONS_DRAIN_SECONDS", default=60)
+NOTIFICATIONS_PARALLEL_BATCHES = env.int("NOTIFICATIONS_PARALLEL_BATCHES", default=4)
+NOTIFICATIONS_LEASE_MARGIN_SECONDS = env.int("NOTIFICATIONS_LEASE_MARGIN_SECONDS", default=30)
+# The sweep never waits behind mail: its own queue ("sweep"); deliveries in "mail". Workers consume both
+# (-Q celery,sweep,mail) or run one worker per queue.
+CELERY_TASK_ROUTES = {
+    "notifications.sweep": {"queue": "sweep"},
+    "notifications.deliver": {"queue": "mail"},
+    "notifications.deliver_batch": {"queue": "mail"},
+}
 # --- end notifications --------------------------------------------------------------------------------
 
 # --- Login: lockout (django-axes), second factor (django-otp), single sign-on (mozilla-django-oidc) -------

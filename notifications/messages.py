@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.models import (
     AuditEvent,
@@ -22,10 +23,12 @@ from governance.models import (
     StatusberichtState,
 )
 from governance.report_selectors import statusbericht_overdue_by_deadline_list
-from workflow.rights import Action, Role
+from workflow.rights import Role
 
-from . import audiences, links
-from .models import Audience, DeadlineSettings, OutboxMessage, ReminderRule
+from . import audiences, links, sentences
+from .models import Audience, DeadlineSettings, OutboxMessage, ReminderRule, RuleKind
+from .outbox import Skip
+from .rules import rule_windows
 
 
 @dataclass
@@ -45,6 +48,20 @@ def preparer(name: str) -> Callable[[Preparer], Preparer]:
         return func
 
     return register
+
+
+def _superseded(row: OutboxMessage, kind: str, rule: ReminderRule, diff: int) -> str:
+    """Why this reminder is no longer the one to send today, or "": a later rule's window or a later
+    occurrence of a repeating rule has begun for the same deadline (its own row carries that mail)."""
+    windows = rule_windows(list(ReminderRule.objects.filter(kind=kind, aktiv=True)))
+    window = next((w for w in windows if w.rule.pk == rule.pk), None)
+    if window is None:
+        return _("Die Erinnerungsregel ist nicht mehr aktiv.")
+    if window.high is not None and diff >= window.high:
+        return _("Ersetzt durch die nächste Erinnerungsstufe derselben Frist.")
+    if window.repeat and (diff - window.low) // window.repeat > int(row.context.get("occurrence", 0)):
+        return _("Ersetzt durch die nächste Wiederholung derselben Frist.")
+    return ""
 
 
 def _audience_ids(audience: str, ka: Kernaktivitaet) -> set[int]:
@@ -81,6 +98,9 @@ def _report_reminder(row: OutboxMessage, today: date) -> Prepared | None:
     if not still_owed or bericht.runde != ctx["runde"] or ka.status != KaStatus.RUNNING:
         return None
     frist = bericht.frist
+    reason = _superseded(row, RuleKind.REPORT, rule, (today - frist).days)
+    if reason:
+        raise Skip(reason)
     return Prepared(
         to_ids=_audience_ids(rule.an, ka),
         cc_ids=_cc_ids(rule, ka),
@@ -139,6 +159,10 @@ def _decision_reminder(row: OutboxMessage, today: date) -> Prepared | None:
         DeadlineSettings.get(),
         council_session(ka) if ka.status == KaStatus.COUNCIL else None,
     )
+    if frist < date.max:
+        reason = _superseded(row, RuleKind.DECISION, rule, (today - frist).days)
+        if reason:
+            raise Skip(reason)
     return Prepared(
         to_ids=_audience_ids(rule.an, ka),
         cc_ids=_cc_ids(rule, ka),
@@ -178,6 +202,9 @@ def decisions_overdue(today: date) -> list[dict[str, Any]]:
 
 @preparer("wochenuebersicht")
 def _digest(row: OutboxMessage, today: date) -> Prepared | None:
+    year, week, _weekday = today.isocalendar()
+    if row.context.get("woche") and row.context["woche"] < f"{year}-W{week:02d}":
+        raise Skip(_("Ersetzt durch die Übersicht einer späteren Woche."))
     berichte = list(statusbericht_overdue_by_deadline_list(today=today))
     entscheidungen = decisions_overdue(today)
     if not berichte and not entscheidungen:
@@ -240,8 +267,10 @@ def _ka_event(row: OutboxMessage, today: date) -> Prepared | None:
             "event": event,
             "von": event.get_from_status_display() if event.from_status else "",
             "nach": event.get_to_status_display() if event.to_status else "",
-            "aktion": Action(event.action).label if event.action in Action.values else "",
+            "ergebnis": sentences.outcome(event),
             "link": links.kernaktivitaet_url(ka.code, ka.pk),
+            # A proposal sent back is the project group's task now: this mail announces it (no second mail).
+            "ueberarbeiten": links.proposal_url(ka.pk) if ka.status == KaStatus.PROPOSED else "",
         },
     )
 

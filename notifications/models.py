@@ -132,8 +132,10 @@ class OutboxState(models.TextChoices):
     PENDING = "pending", _("wartet")
     SENDING = "sending", _("wird gesendet")
     SENT = "sent", _("gesendet")
+    PARTIAL = "partial", _("teilweise zugestellt")
     FAILED = "failed", _("fehlgeschlagen")
     CANCELLED = "cancelled", _("entfallen")
+    SKIPPED = "skipped", _("ersetzt")
 
 
 class OutboxMessage(models.Model):
@@ -160,6 +162,26 @@ class OutboxMessage(models.Model):
     recipients_sent = models.TextField(_("gesendet an"), blank=True)
     subject_sent = models.CharField(_("Betreff"), max_length=300, blank=True)
     last_error = models.TextField(_("letzter Fehler"), blank=True)
+    # Who holds the claim: completion updates match it, so a worker whose lease ran out cannot mark a row
+    # that another worker has claimed since.
+    claim_token = models.CharField(_("Reservierung"), max_length=32, blank=True)
+    recipients = models.JSONField(
+        _("Empfänger"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "je Adresse: gesendet, erneut zu versuchen oder abgelehnt, mit der Antwort des Mailservers"
+        ),
+    )
+    transient = models.BooleanField(
+        _("vorübergehender Fehler"),
+        default=False,
+        help_text=_(
+            "Fehlgeschlagen, weil der Mailserver nicht erreichbar war oder 4xx antwortete: geht "
+            "automatisch erneut hinaus, sobald er wieder antwortet"
+        ),
+    )
+    skip_reason = models.CharField(_("Grund"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("Benachrichtigung")
@@ -170,7 +192,12 @@ class OutboxMessage(models.Model):
                 fields=["state", "enqueued_at"],
                 condition=models.Q(state__in=["pending", "sending"]),
                 name="outbox_open_idx",
-            )
+            ),
+            models.Index(
+                fields=["state"],
+                condition=models.Q(state="failed", transient=True),
+                name="outbox_transient_failed_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,17 +1,35 @@
 """The outbox: mails written in the transaction of their cause, delivered after commit, each exactly once.
 
 It knows no domain: a row is a unique key, a template name, a JSON context, recipients (user ids) and a
-category. ``deliver`` turns a row into a mail through a builder it is given (``notifications.emails``).
+category. Delivery turns rows into mails through a builder it is given (``notifications.emails``).
 
-Exactly once: a row is inserted at most once (UNIQUE key, conflicts ignored); delivery first claims the row
-by compare-and-set (pending → sending with a lease), so duplicate task deliveries, two workers or a beat
-firing twice find nothing to do; a worker killed mid-send leaves the row ``sending`` until its lease ends,
-then the sweep enqueues it again. A lost broker message (Redis down) leaves the row ``pending``; the sweep
-enqueues it again. The one remaining window is a crash after the SMTP server accepted the mail and before
-the row is marked sent; the Message-ID derived from the key lets the receiving side drop such a twin.
+Exactly once, and what is left:
+- A row is inserted at most once (UNIQUE key, conflicts ignored).
+- Workers claim rows in batches (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a compare-and-set update on any
+  database) under a fresh claim token and a lease; every completion update matches that token, so a worker
+  whose lease ran out can never mark a row another worker claimed since.
+- The lease covers the worst-case send of the batch by construction: ``EMAIL_TIMEOUT`` for every SMTP command
+  the batch can wait on (connection, 3 per mail, 1 per recipient) plus a margin.
+- Each mail is marked right after the server accepted it; if the database connection died during the SMTP
+  conversation, the update reconnects once.
+- Per recipient the server's answer is kept: a 4xx recipient is retried alone, a 5xx recipient is refused
+  alone (``partial``), a 5xx for the whole mail or all recipients fails at once. Transient failures past the
+  retry budget are retried automatically once the server answers again (``retry_after_outage``).
+- A lost broker message (Redis down) leaves the row waiting; the sweep hands it over again. A request to
+  deliver carries no row id: whatever waits is claimed from the table, so redundant requests cost one query.
+
+The window left: a worker that dies, or loses the database beyond one reconnect, after the SMTP server
+accepted a mail and before that mail's completion update (one UPDATE, milliseconds). The row stays
+``sending`` until its lease ends and is sent again. A process frozen beyond its lease (SIGSTOP, a suspended
+VM) can send a twin as well, though it can no longer mark the row. In both cases the twin carries the same
+Message-ID (derived from the key), so the receiving side can drop it. SMTP itself has the same window (an
+accepted DATA whose 250 reply is lost), so no sender can close it.
 """
 
+import contextlib
 import logging
+import smtplib
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,9 +37,11 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
-from django.db.models import F, Q
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from .models import OutboxMessage, OutboxState
@@ -29,6 +49,7 @@ from .models import OutboxMessage, OutboxState
 logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "notifications.deliver"
+DELIVER_BATCH_TASK = "notifications.deliver_batch"
 
 
 def _setting(name: str, default: int) -> int:
@@ -53,10 +74,6 @@ def backoff_seconds(attempt: int) -> int:
     """Exponential backoff after the ``attempt``-th failure, capped at one hour."""
     base = _setting("NOTIFICATIONS_RETRY_BASE_SECONDS", 60)
     return int(min(base * 2 ** max(attempt - 1, 0), 3600))
-
-
-def dispatch_batch() -> int:
-    return _setting("NOTIFICATIONS_DISPATCH_BATCH", 2000)
 
 
 @dataclass(frozen=True)
@@ -92,36 +109,52 @@ def enqueue(mails: Iterable[Mail]) -> None:
     transaction.on_commit(lambda: dispatch_keys(keys))
 
 
-def _publish(ids: list[int]) -> list[int]:
-    """Hand the rows to the broker; returns the ids whose message could not be published."""
-    failed = []
-    for index, pk in enumerate(ids):
+def _publish(count: int) -> int:
+    """Ask ``count`` workers to drain the outbox (each claims batches until nothing waits); returns how many
+    requests reached the broker. A request carries no row: whatever waits is claimed from the table, so a
+    lost or redundant request costs nothing but a query."""
+    published = 0
+    for _ in range(count):
         try:
             current_app.send_task(
-                DELIVER_TASK,
-                args=[pk],
+                DELIVER_BATCH_TASK,
                 retry=True,
                 retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
             )
-        except Exception:  # broker unreachable: the sweep enqueues these rows again
-            logger.warning("Broker unreachable; %d mails wait for the next sweep", len(ids) - index)
-            failed = ids[index:]
+        except Exception:  # broker unreachable: the sweep hands the rows over again
+            logger.warning("Broker unreachable; waiting mails wait for the next sweep")
             break
-    return failed
+        published += 1
+    return published
+
+
+def _drainers(rows: int) -> int:
+    return min(
+        max((rows + batch_size() - 1) // batch_size(), 1), _setting("NOTIFICATIONS_PARALLEL_BATCHES", 4)
+    )
+
+
+def drain_seconds() -> int:
+    return _setting("NOTIFICATIONS_DRAIN_SECONDS", 60)
+
+
+def dispatch_more() -> int:
+    """A drain that spent its time budget asks for one more."""
+    return _publish(1)
 
 
 def _mark_enqueued_and_publish(ids: list[int]) -> int:
     if not ids:
         return 0
     OutboxMessage.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
-    failed = _publish(ids)
-    if failed:
-        OutboxMessage.objects.filter(pk__in=failed, state=OutboxState.PENDING).update(enqueued_at=None)
-    return len(ids) - len(failed)
+    if not _publish(_drainers(len(ids))):
+        OutboxMessage.objects.filter(pk__in=ids, state=OutboxState.PENDING).update(enqueued_at=None)
+        return 0
+    return len(ids)
 
 
 def dispatch_keys(keys: list[str]) -> int:
-    """After commit: enqueue delivery of the rows just written."""
+    """After commit: ask a worker to deliver the rows just written."""
     ids = list(
         OutboxMessage.objects.filter(
             key__in=keys, state=OutboxState.PENDING, enqueued_at__isnull=True
@@ -131,8 +164,10 @@ def dispatch_keys(keys: list[str]) -> int:
 
 
 def dispatch_waiting() -> int:
-    """Enqueue rows that wait without a live broker message: never enqueued, enqueued long ago (message
-    lost), due for a retry, or claimed by a worker whose lease ran out (worker died mid-send)."""
+    """Hand over every row that waits without a live request: never enqueued, enqueued long ago (request
+    lost), due for a retry, or claimed by a worker whose lease ran out (worker died mid-send). No cap: one
+    UPDATE marks them all, and a few drain requests (one per batch, at most NOTIFICATIONS_PARALLEL_BATCHES)
+    carry them, since each drain keeps claiming batches until nothing waits."""
     now = timezone.now()
     stale = now - timedelta(seconds=requeue_seconds())
     waiting = Q(state=OutboxState.PENDING) & (
@@ -141,11 +176,7 @@ def dispatch_waiting() -> int:
         | Q(next_attempt_at__lte=now, enqueued_at__lt=now - timedelta(seconds=5))
     )
     abandoned = Q(state=OutboxState.SENDING, claimed_until__lt=now)
-    ids = list(
-        OutboxMessage.objects.filter(waiting | abandoned)
-        .order_by("pk")
-        .values_list("pk", flat=True)[: dispatch_batch()]
-    )
+    ids = list(OutboxMessage.objects.filter(waiting | abandoned).values_list("pk", flat=True))
     return _mark_enqueued_and_publish(ids)
 
 
@@ -155,79 +186,326 @@ class DeliveryResult:
     retry_in: int | None = None
 
 
-def _claim(pk: int) -> bool:
-    now = timezone.now()
-    claimable = (
-        Q(state=OutboxState.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    ) | Q(state=OutboxState.SENDING, claimed_until__lt=now)
+class Skip(Exception):
+    """Raised by a builder: this mail has been replaced by a later one (a later rule or occurrence of the same
+    deadline); the row ends ``skipped`` with the reason."""
 
-    return bool(
-        OutboxMessage.objects.filter(claimable, pk=pk).update(
-            state=OutboxState.SENDING,
-            claimed_until=now + timedelta(seconds=claim_seconds()),
-            attempts=F("attempts") + 1,
-        )
-    )
+    def __init__(self, reason: str) -> None:
+        self.reason = str(reason)
+        super().__init__(self.reason)
 
 
 Builder = Callable[[OutboxMessage], EmailMessage | None]
 
+# SMTP commands a worst-case send waits on, each bounded by EMAIL_TIMEOUT: connect + EHLO + (TLS, AUTH) + QUIT
+# per connection, MAIL + DATA + end of data per mail, one RCPT per recipient.
+_OPS_PER_CONNECTION = 5
+_OPS_PER_MAIL = 3
 
-def deliver(pk: int, *, builder: Builder) -> DeliveryResult:
-    """Claim the row, build and send its mail, mark it sent. Safe to call any number of times."""
-    if not _claim(pk):
-        return DeliveryResult("skipped")
-    row = OutboxMessage.objects.get(pk=pk)
-    if row.attempts > max_attempts():  # claimed again and again by workers that died mid-send
-        OutboxMessage.objects.filter(pk=pk, state=OutboxState.SENDING).update(
-            state=OutboxState.FAILED,
-            claimed_until=None,
-            last_error=row.last_error
-            or "Zustellung abgebrochen: der Worker endete mehrfach während des Versands",
+
+def email_timeout() -> int:
+    return int(getattr(settings, "EMAIL_TIMEOUT", None) or 30)
+
+
+def lease_seconds(mails: int, recipients: int) -> int:
+    """A claim outlives the worst-case send of its batch by construction: every SMTP command the batch can
+    wait on, each at most EMAIL_TIMEOUT, plus a margin; at least NOTIFICATIONS_CLAIM_SECONDS."""
+    ops = _OPS_PER_CONNECTION + _OPS_PER_MAIL * mails + recipients
+    return max(claim_seconds(), ops * email_timeout() + _setting("NOTIFICATIONS_LEASE_MARGIN_SECONDS", 30))
+
+
+def batch_size() -> int:
+    return max(_setting("NOTIFICATIONS_BATCH_SIZE", 50), 1)
+
+
+def _claimable(now: Any) -> Q:
+    return (
+        Q(state=OutboxState.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    ) | Q(state=OutboxState.SENDING, claimed_until__lt=now)
+
+
+def _claim(ids: list[int] | None, limit: int) -> tuple[str, list[OutboxMessage]]:
+    """Claim up to ``limit`` rows (these ids, or any waiting) for this worker under a fresh token. On
+    PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so parallel workers take disjoint rows; the
+    update re-checks claimability, so on any database a row goes to one claimant only."""
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    with transaction.atomic():
+        candidates = OutboxMessage.objects.filter(_claimable(now))
+        if ids is not None:
+            candidates = candidates.filter(pk__in=ids)
+        if connection.vendor == "postgresql":
+            candidates = candidates.select_for_update(skip_locked=True)
+        pks = list(candidates.order_by("pk").values_list("pk", flat=True)[:limit])
+        if not pks:
+            return token, []
+        OutboxMessage.objects.filter(_claimable(now), pk__in=pks).update(
+            state=OutboxState.SENDING,
+            claim_token=token,
+            claimed_until=now + timedelta(seconds=lease_seconds(len(pks), 0)),
+            attempts=F("attempts") + 1,
         )
-        return DeliveryResult(OutboxState.FAILED)
+    return token, list(OutboxMessage.objects.filter(claim_token=token, state=OutboxState.SENDING))
+
+
+def _mine(row: OutboxMessage, token: str) -> QuerySet[OutboxMessage]:
+    """The row, only while this worker's claim holds it: an expired lease taken over by another worker
+    changes the token, and then no completion update of ours matches."""
+    return OutboxMessage.objects.filter(pk=row.pk, claim_token=token, state=OutboxState.SENDING)
+
+
+def _update(row: OutboxMessage, token: str, **values: Any) -> bool:
+    """A completion update, after reconnecting if the database connection died during the SMTP conversation
+    (a long send outlives a server restart or a killed backend)."""
+    for attempt in (1, 2):
+        try:
+            return bool(_mine(row, token).update(**values))
+        except (OperationalError, InterfaceError):
+            if attempt == 2 or connection.in_atomic_block:
+                raise
+            logger.warning("Database connection lost while sending %s; reconnecting", row.key)
+            connection.close()
+    return False
+
+
+@dataclass
+class SendOutcome:
+    accepted: list[str]
+    refused: dict[str, str]  # address -> the server's answer ("550 5.1.1 unknown user")
+    error: str = ""
+    permanent: bool = False  # the server refused the whole mail with a 5xx
+
+
+def _answer(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}".strip()[:500]
+
+
+def _send(backend: Any, message: EmailMessage) -> SendOutcome:
+    """Send one mail over the batch's connection and tell, per recipient, what the server answered. Django's
+    SMTP backend drops smtplib's refused-recipients dict; here it is kept."""
+    recipients = list(message.recipients())
+    if not isinstance(backend, SmtpBackend):  # file, console, locmem: no per-recipient answers
+        try:
+            backend.send_messages([message])
+        except Exception as exc:
+            return SendOutcome([], {}, error=f"{type(exc).__name__}: {exc}"[:2000])
+        return SendOutcome(recipients, {})
     try:
-        message = builder(row)
-        if message is None:
-            OutboxMessage.objects.filter(pk=pk, state=OutboxState.SENDING).update(
-                state=OutboxState.CANCELLED, claimed_until=None
-            )
-            return DeliveryResult(OutboxState.CANCELLED)
-        message.send(fail_silently=False)
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        logger.warning("Mail %s failed (attempt %d): %s", row.key, row.attempts, error)
+        if backend.connection is None:
+            backend.open()
+        encoding = message.encoding or settings.DEFAULT_CHARSET
+        sender = sanitize_address(message.from_email, encoding)
+        addresses = {sanitize_address(a, encoding): a for a in recipients}
+        raw = message.message().as_bytes(linesep="\r\n")  # type: ignore[call-arg]  # as Django's backend
+        smtp = backend.connection
+        assert smtp is not None
+        try:
+            refused_raw = smtp.sendmail(sender, list(addresses), raw)
+        except smtplib.SMTPRecipientsRefused as exc:
+            refused_raw = exc.recipients
+    except smtplib.SMTPResponseException as exc:
+        _reset(backend)
+        return SendOutcome(
+            [], {}, error=_answer(exc.smtp_code, exc.smtp_error), permanent=500 <= exc.smtp_code < 600
+        )
+    except Exception as exc:  # connection refused, reset, timeout: transient
+        _reset(backend)
+        return SendOutcome([], {}, error=f"{type(exc).__name__}: {exc}"[:2000])
+    refused = {addresses.get(a, a): _answer(code, text) for a, (code, text) in refused_raw.items()}
+    return SendOutcome([a for a in recipients if a not in refused], refused)
+
+
+def _reset(backend: Any) -> None:
+    """After an SMTP error the connection's state is unknown: the next mail of the batch opens a new one."""
+    with contextlib.suppress(Exception):
+        backend.close()
+    backend.connection = None
+
+
+def _pending_only(message: EmailMessage, row: OutboxMessage) -> None:
+    """On a retry only the recipients that have no final answer yet get the mail (same Message-ID)."""
+    done = {a for a, info in (row.recipients or {}).items() if info.get("state") in ("sent", "failed")}
+    if not done:
+        return
+    message.to = [a for a in message.to if a not in done]
+    message.cc = [a for a in message.cc if a not in done]
+    if not message.to and message.cc:
+        message.to, message.cc = message.cc, []
+
+
+def _finish(row: OutboxMessage, token: str, message: EmailMessage, outcome: SendOutcome) -> DeliveryResult:
+    """Record what the server answered, per recipient, and decide the row's state."""
+    now = timezone.now()
+    stamp = now.isoformat(timespec="seconds")
+    recipients = dict(row.recipients or {})
+    for address in outcome.accepted:
+        recipients[address] = {"state": "sent", "answer": "250", "at": stamp}
+    for address, answer in outcome.refused.items():
+        final = answer.startswith("5")
+        recipients[address] = {"state": "failed" if final else "retry", "answer": answer, "at": stamp}
+    if outcome.error:
+        for address in message.recipients():
+            if recipients.get(address, {}).get("state") not in ("sent", "failed"):
+                state = "failed" if outcome.permanent else "retry"
+                recipients[address] = {"state": state, "answer": outcome.error[:500], "at": stamp}
+    sent = [a for a, i in recipients.items() if i["state"] == "sent"]
+    failed = [a for a, i in recipients.items() if i["state"] == "failed"]
+    waiting = [a for a, i in recipients.items() if i["state"] == "retry"]
+    common: dict[str, Any] = {
+        "claimed_until": None,
+        "recipients": recipients,
+        "recipients_sent": ", ".join(sent),
+        "subject_sent": str(message.subject)[:300],
+    }
+    error = outcome.error or "; ".join(f"{a}: {recipients[a]['answer']}" for a in failed + waiting)
+    if waiting:
         if row.attempts >= max_attempts():
-            OutboxMessage.objects.filter(pk=pk, state=OutboxState.SENDING).update(
-                state=OutboxState.FAILED, claimed_until=None, last_error=error
-            )
+            _update(row, token, state=OutboxState.FAILED, transient=True, last_error=error[:2000], **common)
+            logger.warning("Mail %s failed after %d attempts: %s", row.key, row.attempts, error)
             return DeliveryResult(OutboxState.FAILED)
         wait = backoff_seconds(row.attempts)
-        now = timezone.now()
-        OutboxMessage.objects.filter(pk=pk, state=OutboxState.SENDING).update(
+        _update(
+            row,
+            token,
             state=OutboxState.PENDING,
-            claimed_until=None,
             next_attempt_at=now + timedelta(seconds=wait),
             enqueued_at=now,
-            last_error=error,
+            last_error=error[:2000],
+            **common,
         )
         return DeliveryResult(OutboxState.PENDING, retry_in=wait)
-    OutboxMessage.objects.filter(pk=pk, state=OutboxState.SENDING).update(
-        state=OutboxState.SENT,
-        sent_at=timezone.now(),
-        claimed_until=None,
-        subject_sent=str(message.subject)[:300],
-        recipients_sent=", ".join([*message.to, *message.cc]),
-        last_error="",
+    if failed and not sent:
+        state = OutboxState.FAILED
+    elif failed:
+        state = OutboxState.PARTIAL
+    else:
+        state = OutboxState.SENT
+    _update(
+        row,
+        token,
+        state=state,
+        transient=False,
+        sent_at=now if sent else None,
+        last_error=error[:2000] if failed else "",
+        **common,
     )
-    return DeliveryResult(OutboxState.SENT)
+    return DeliveryResult(state)
+
+
+def _deliver_claimed(rows: list[OutboxMessage], token: str, builder: Builder) -> list[DeliveryResult]:
+    """Build the claimed rows' mails and send them over one SMTP connection."""
+    results: list[DeliveryResult] = []
+    ready: list[tuple[OutboxMessage, EmailMessage]] = []
+    for row in rows:
+        if row.attempts > max_attempts():  # claimed again and again by workers that died mid-send
+            _update(
+                row,
+                token,
+                state=OutboxState.FAILED,
+                claimed_until=None,
+                last_error=row.last_error
+                or "Zustellung abgebrochen: der Worker endete mehrfach während des Versands",
+            )
+            results.append(DeliveryResult(OutboxState.FAILED))
+            continue
+        try:
+            message = builder(row)
+        except Skip as skip:
+            _update(row, token, state=OutboxState.SKIPPED, claimed_until=None, skip_reason=skip.reason[:300])
+            results.append(DeliveryResult(OutboxState.SKIPPED))
+            continue
+        except Exception as exc:  # a row whose mail cannot be built is retried, then failed, alone
+            error = f"{type(exc).__name__}: {exc}"
+            logger.exception("Mail %s could not be built", row.key)
+            results.append(_finish(row, token, EmailMessage(), SendOutcome([], {}, error=error)))
+            continue
+        if message is None:
+            _update(row, token, state=OutboxState.CANCELLED, claimed_until=None)
+            results.append(DeliveryResult(OutboxState.CANCELLED))
+            continue
+        _pending_only(message, row)
+        ready.append((row, message))
+    if not ready:
+        return results
+    # Now that the recipients are known, the lease covers this batch's worst case.
+    longest = lease_seconds(len(ready), sum(len(m.recipients()) for _r, m in ready))
+    OutboxMessage.objects.filter(claim_token=token, state=OutboxState.SENDING).update(
+        claimed_until=timezone.now() + timedelta(seconds=longest)
+    )
+    backend = get_connection(fail_silently=False)
+    try:
+        for row, message in ready:
+            message.connection = backend
+            if not message.recipients():
+                results.append(_finish(row, token, message, SendOutcome([], {})))
+                continue
+            results.append(_finish(row, token, message, _send(backend, message)))
+    finally:
+        _reset(backend)
+    return results
+
+
+def deliver_batch(*, builder: Builder, limit: int | None = None) -> list[DeliveryResult]:
+    """Claim up to ``limit`` waiting rows and deliver them; an empty list when nothing waits."""
+    token, rows = _claim(None, limit or batch_size())
+    return _deliver_claimed(rows, token, builder) if rows else []
+
+
+def deliver(pk: int, *, builder: Builder) -> DeliveryResult:
+    """Claim this one row, build and send its mail, record the outcome. Safe to call any number of times."""
+    token, rows = _claim([pk], 1)
+    if not rows:
+        return DeliveryResult("skipped")
+    (result,) = _deliver_claimed(rows, token, builder)
+    return result
 
 
 def retry_failed(ids: Iterable[int]) -> int:
-    """Put failed rows back in the queue (admin action)."""
-    ids = list(ids)
-    count = OutboxMessage.objects.filter(pk__in=ids, state=OutboxState.FAILED).update(
-        state=OutboxState.PENDING, attempts=0, next_attempt_at=None, enqueued_at=None
-    )
+    """Put failed rows back in the queue (admin action); recipients that already got the mail do not get it
+    again, refused ones are tried again."""
+    count = 0
+    for row in OutboxMessage.objects.filter(pk__in=list(ids), state=OutboxState.FAILED):
+        kept = {a: i for a, i in (row.recipients or {}).items() if i.get("state") == "sent"}
+        count += OutboxMessage.objects.filter(pk=row.pk, state=OutboxState.FAILED).update(
+            state=OutboxState.PENDING,
+            attempts=0,
+            next_attempt_at=None,
+            enqueued_at=None,
+            transient=False,
+            recipients=kept,
+        )
     transaction.on_commit(dispatch_waiting)
     return count
+
+
+def retry_after_outage() -> int:
+    """Rows that failed for transient reasons (the server unreachable or answering 4xx longer than the retry
+    budget) go back to the queue once the server answers again; until then the outage is noted for the
+    admin. Called by the sweep; costs one query while nothing failed."""
+    from .models import SweepProblemStage
+    from .problems import problem_record, problems_clear
+
+    failed = list(
+        OutboxMessage.objects.filter(state=OutboxState.FAILED, transient=True).values_list("pk", flat=True)
+    )
+    if not failed:
+        return 0
+    backend = get_connection(fail_silently=False)
+    try:
+        backend.open()
+    except Exception as exc:
+        problem_record(
+            SweepProblemStage.SMTP,
+            f"Der Mailserver antwortet nicht ({type(exc).__name__}: {exc}); {len(failed)} Mails warten "
+            "und gehen automatisch hinaus, sobald er wieder antwortet.",
+        )
+        return 0
+    finally:
+        with contextlib.suppress(Exception):
+            backend.close()
+    problems_clear(SweepProblemStage.SMTP)
+    return OutboxMessage.objects.filter(pk__in=failed, state=OutboxState.FAILED, transient=True).update(
+        state=OutboxState.PENDING, attempts=0, next_attempt_at=None, enqueued_at=None, transient=False
+    )

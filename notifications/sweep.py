@@ -41,7 +41,7 @@ from .models import (
     SweepProblem,
     SweepProblemStage,
 )
-from .outbox import dispatch_waiting
+from .outbox import dispatch_waiting, retry_after_outage
 from .problems import problem_record, problems_clear
 from .rules import BERLIN, RuleWindow, rule_windows, sending_time
 
@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 OUTBOX_COLUMNS = (
     "key, template, context, to_users, cc_users, category, state, attempts, "
-    "recipients_sent, subject_sent, last_error"
+    "recipients_sent, subject_sent, last_error, claim_token, recipients, transient, skip_reason"
 )
 
 
@@ -66,6 +66,7 @@ def _sql_dialect() -> dict[str, str]:
         return {
             "json": "jsonb_build_object",
             "empty": "'[]'::jsonb",
+            "obj": "'{}'::jsonb",
             "diff_date": "(CAST(%s AS date) - {col})",
             "diff_ts": "(CAST(%s AS date) - GREATEST(CAST(({col} AT TIME ZONE 'Europe/Berlin') AS date), "
             "COALESCE({session}, DATE '1900-01-01')))",
@@ -73,6 +74,7 @@ def _sql_dialect() -> dict[str, str]:
     return {
         "json": "json_object",
         "empty": "'[]'",
+        "obj": "'{}'",
         "diff_date": "CAST(julianday(%s) - julianday({col}) AS INTEGER)",
         "diff_ts": "CAST(julianday(%s) - julianday(MAX(date({col}), COALESCE({session}, '1900-01-01'))) "
         "AS INTEGER)",
@@ -126,7 +128,7 @@ def insert_report_reminders(today: date, windows: list[RuleWindow], ka_id: int |
                'bericht_erinnerung',
                {d["json"]}('statusbericht', hits.id, 'runde', hits.runde, 'rule', hits.rule_id,
                            'occurrence', hits.occ),
-               {d["empty"]}, {d["empty"]}, hits.category, 'pending', 0, '', '', ''
+               {d["empty"]}, {d["empty"]}, hits.category, 'pending', 0, '', '', '', '', {d["obj"]}, FALSE, ''
         FROM hits WHERE 1 = 1
         ON CONFLICT (key) DO NOTHING
     """
@@ -186,7 +188,7 @@ def insert_decision_reminders(
                'entscheidung_erinnerung',
                {d["json"]}('kernaktivitaet', hits.ka_id, 'status', hits.status, 'event', hits.event_id,
                            'rule', hits.rule_id, 'occurrence', hits.occ),
-               {d["empty"]}, {d["empty"]}, hits.category, 'pending', 0, '', '', ''
+               {d["empty"]}, {d["empty"]}, hits.category, 'pending', 0, '', '', '', '', {d["obj"]}, FALSE, ''
         FROM hits WHERE 1 = 1
         ON CONFLICT (key) DO NOTHING
     """
@@ -203,7 +205,7 @@ def insert_digest(today: date) -> int:
     sql = f"""
         INSERT INTO {OutboxMessage._meta.db_table} ({OUTBOX_COLUMNS})
         VALUES (%s, 'wochenuebersicht', {d["json"]}('woche', CAST(%s AS varchar(10))), {d["empty"]},
-                {d["empty"]}, 'digest', 'pending', 0, '', '', '')
+                {d["empty"]}, 'digest', 'pending', 0, '', '', '', '', {d["obj"]}, FALSE, '')
         ON CONFLICT (key) DO NOTHING
     """
     return _execute(sql, [f"wochenuebersicht:{label}", label])
@@ -343,6 +345,11 @@ def sweep(now: datetime | None = None) -> SweepResult | None:
             logger.info("Sweep skipped: another sweep is running")
             return None
         created, reminders, digests = reminders_insert(now)
+        try:
+            retry_after_outage()
+        except Exception as exc:
+            logger.exception("Checking the mail server after an outage failed")
+            problem_record(SweepProblemStage.SMTP, f"{type(exc).__name__}: {exc}")
         try:
             dispatched = dispatch_waiting()
         except Exception as exc:

@@ -1,5 +1,7 @@
 """Thin Celery tasks: load by id, call the service, retry with backoff."""
 
+import time
+
 from celery import shared_task
 
 from . import outbox
@@ -12,6 +14,22 @@ def deliver(self, pk: int) -> str:
     if result.retry_in is not None:
         raise self.retry(countdown=result.retry_in)
     return result.state
+
+
+@shared_task(name=outbox.DELIVER_BATCH_TASK, acks_late=True)
+def deliver_batch() -> int:
+    """Drain the outbox: claim a batch, send it over one connection, repeat until nothing waits or the time
+    budget is spent (then ask for another drain, so a long queue never blocks the worker's other work)."""
+    budget = time.monotonic() + outbox.drain_seconds()
+    sent = 0
+    while True:
+        results = outbox.deliver_batch(builder=build_message)
+        sent += len(results)
+        if not results:
+            return sent
+        if time.monotonic() > budget:
+            outbox.dispatch_more()
+            return sent
 
 
 @shared_task(name="notifications.sweep")

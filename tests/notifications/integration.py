@@ -106,6 +106,10 @@ def worker_env(*, broker_url: str, smtp_port: int) -> dict[str, str]:
         SECRET_KEY="insecure-test-only-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         DEBUG="false",
         NOTIFICATIONS_CLAIM_SECONDS="3",
+        # The lease is derived from EMAIL_TIMEOUT (every SMTP command of a batch); short here, so that a
+        # killed worker's rows are taken over within seconds.
+        EMAIL_TIMEOUT="1",
+        NOTIFICATIONS_LEASE_MARGIN_SECONDS="0",
         NOTIFICATIONS_REQUEUE_SECONDS="2",
         NOTIFICATIONS_RETRY_BASE_SECONDS="1",
         DJANGO_SETTINGS_MODULE="config.settings",
