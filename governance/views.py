@@ -209,6 +209,9 @@ def _dashboard_context(user: Any) -> dict[str, Any]:
             {"kompetenz": k, "counts": [getattr(k, f"ka_{status.value}") for status in KA_STATUS_ORDER]}
             for k in kompetenzen
         ],
+        # A chart of zeros reads as broken: without any assignment the panel says what is missing instead.
+        "map_assigned": any(cell.total for row in map_rows for cell in row.cells),
+        "themen_assigned": any(any(counts) for _kompetenz, counts in thema_rows),
         "map_positions": range(1, MAX_SCHWERPUNKTE_PER_KOMPETENZ + 1),
         "map_rows": map_rows,
         "map_chart": svg(

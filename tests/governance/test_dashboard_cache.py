@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from governance.models import Kompetenz
+from governance.models import Kompetenz, Schwerpunkt
 from workflow import services
 from workflow.rights import Role, role_groups_ensure
 
@@ -80,7 +80,11 @@ def test_reader_groups_and_languages_get_their_own_body(strategy: None) -> None:
     lead = _user("leitung", Role.PROJEKTGRUPPE)
     # A Kompetenz of its own, so that the draft is the only KA of its map row.
     kompetenz = Kompetenz.objects.create(key="probe", code="PRB", name="Probe", position=99)
-    draft = services.kernaktivitaet_create_proposal(actor=lead, kompetenz=kompetenz, titel="Entwurf")
+    # With a Schwerpunkt: the strategy map shows KA only once some KA has one.
+    schwerpunkt = Schwerpunkt.objects.create(kompetenz=kompetenz, position=1, name="Probe-Schwerpunkt")
+    draft = services.kernaktivitaet_create_proposal(
+        actor=lead, kompetenz=kompetenz, titel="Entwurf", schwerpunkt=schwerpunkt
+    )
     zirkel = Client()
     zirkel.force_login(_user("zirkel", Role.STRATEGIEZIRKEL))
     public = Client()

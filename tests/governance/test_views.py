@@ -235,7 +235,8 @@ def test_dashboard_shows_status_numbers_burnup_and_overdue_reports(client: Clien
     assert response.context["burnup"][-1].decided == 65
     assert response.context["goal"] == 125
     assert [b.pk for b in response.context["overdue"]] == [history["overdue"].pk]
-    assert page.count('role="img"') == 4
+    # The loaded strategy assigns no Schwerpunkt and no Querschnittsthema: those two panels say so instead.
+    assert page.count('role="img"') == 2
 
 
 def test_dashboard_without_data_renders(client: Client) -> None:

@@ -39,7 +39,9 @@ def plain_http(settings: Any) -> None:
 def grow(extra: int = EXTRA_KA) -> None:
     """Add generated KA with every relation the pages show, and more history for TAL-05."""
     kompetenzen = list(Kompetenz.objects.all())
-    schwerpunkte = list(Schwerpunkt.objects.all())
+    by_kompetenz: dict[int, list[Schwerpunkt]] = {}
+    for schwerpunkt in Schwerpunkt.objects.order_by("position"):
+        by_kompetenz.setdefault(schwerpunkt.kompetenz_id, []).append(schwerpunkt)
     tranchen = list(Tranche.objects.all())
     themen = list(Querschnittsthema.objects.all())
     statuses = list(KaStatus)
@@ -49,7 +51,10 @@ def grow(extra: int = EXTRA_KA) -> None:
             titel=f"Erzeugte Kernaktivität {index}",
             beschreibung="Beschreibung " * 5,
             kompetenz=kompetenzen[index % len(kompetenzen)],
-            schwerpunkt=schwerpunkte[index % len(schwerpunkte)] if index % 3 else None,
+            # A Schwerpunkt of the KA's own Kompetenz (the database refuses another).
+            schwerpunkt=by_kompetenz[kompetenzen[index % len(kompetenzen)].pk][index % 5]
+            if index % 3
+            else None,
             tranche=tranchen[index % len(tranchen)],
             status=statuses[index % len(statuses)]
             if statuses[index % len(statuses)] != KaStatus.MERGED
