@@ -189,10 +189,11 @@ class Kernaktivitaet(models.Model):
         # Direction controls in a title make it read differently from what it is; no title needs them.
         self.titel = strip_bidi(self.titel or "")
         # The database refuses it too (trigger of migration 0009); here it is a message on the field.
+        schwerpunkt = self.schwerpunkt if self.schwerpunkt_id is not None else None
         if (
-            self.schwerpunkt_id is not None
+            schwerpunkt is not None
             and self.kompetenz_id is not None
-            and self.schwerpunkt.kompetenz_id != self.kompetenz_id
+            and schwerpunkt.kompetenz_id != self.kompetenz_id
         ):
             raise ValidationError(
                 {"schwerpunkt": _("Der Schwerpunkt gehört zu einer anderen Kompetenz als die Kernaktivität.")}
