@@ -25,6 +25,8 @@ from .selectors import (
     KA_GOAL_2030,
     KA_SORT_FIELDS,
     KA_STATUS_ORDER,
+    PUBLIC_READERS,
+    PUBLIC_STATUSES,
     dashboard_data_version,
     kernaktivitaet_internal_visible,
     kernaktivitaet_is_public,
@@ -42,19 +44,43 @@ from .selectors import (
 )
 
 
+def status_columns(user: Any) -> tuple[KaStatus, ...]:
+    """The status columns of the count tables: the public sees no column of a state it can never see (a KA
+    in the administration's preparation), so that no column of zeros suggests hidden KA."""
+    if kernaktivitaet_reader_group(user) == PUBLIC_READERS:
+        return tuple(s for s in KA_STATUS_ORDER if s in PUBLIC_STATUSES or s == KaStatus.REJECTED)
+    return KA_STATUS_ORDER
+
+
+def status_table(kompetenzen: list[Any], statuses: tuple[KaStatus, ...]) -> dict[str, Any]:
+    """Rows per Kompetenz with a count per status column, and the sums: every row adds up to its total and
+    every column to the total row, because every state the reader can see has a column."""
+    rows = [
+        {
+            "kompetenz": k,
+            "counts": [getattr(k, f"ka_{status.value}") for status in statuses],
+            "total": k.ka_total,
+        }
+        for k in kompetenzen
+    ]
+    return {
+        "statuses": statuses,
+        "rows": rows,
+        "totals": [sum(row["counts"][index] for row in rows) for index in range(len(statuses))],
+        "total": sum(row["total"] for row in rows),
+    }
+
+
 def home(request: HttpRequest) -> HttpResponse:
     kompetenzen = list(kompetenz_list_with_status_counts(visible=kernaktivitaet_visible_q(request.user)))
-    totals = {
-        status: sum(getattr(k, f"ka_{status.value}") for k in kompetenzen)
-        for status in (KaStatus.DONE, KaStatus.RUNNING, KaStatus.STOPPED, KaStatus.MERGED)
-    }
+    table = status_table(kompetenzen, status_columns(request.user))
     return render(
         request,
         "home.html",
         {
             "kompetenzen": kompetenzen,
-            "totals": totals,
-            "ka_total": sum(getattr(k, "ka_total", 0) for k in kompetenzen),
+            "table": table,
+            "ka_total": table["total"],
             "meilensteine": Meilenstein.objects.all(),
         },
     )
@@ -194,7 +220,6 @@ def _dashboard_context(user: Any) -> dict[str, Any]:
         bericht.days_overdue = (today - bericht.frist).days  # type: ignore[attr-defined]
     return {
         "legend": status_legend(),
-        "statuses": KA_STATUS_ORDER,
         "kompetenzen": kompetenzen,
         "status_chart": svg(
             stacked_status_bars(kompetenzen),
@@ -205,10 +230,7 @@ def _dashboard_context(user: Any) -> dict[str, Any]:
                 "je Status. Die Zahlen stehen in der Tabelle daneben."
             ),
         ),
-        "status_rows": [
-            {"kompetenz": k, "counts": [getattr(k, f"ka_{status.value}") for status in KA_STATUS_ORDER]}
-            for k in kompetenzen
-        ],
+        "table": status_table(kompetenzen, status_columns(user)),
         # A chart of zeros reads as broken: without any assignment the panel says what is missing instead.
         "map_assigned": any(cell.total for row in map_rows for cell in row.cells),
         "themen_assigned": any(any(counts) for _kompetenz, counts in thema_rows),

@@ -21,7 +21,7 @@ from governance.models import (
     StatusberichtState,
     Tranche,
 )
-from governance.selectors import KA_STATUS_ORDER, MAP_CELL_LIMIT
+from governance.selectors import MAP_CELL_LIMIT
 from tests.e2e.data import ka_history
 
 pytestmark = pytest.mark.django_db
@@ -226,12 +226,13 @@ def test_dashboard_shows_status_numbers_burnup_and_overdue_reports(client: Clien
     page = response.content.decode()
     assert response.status_code == 200
     per_kompetenz = Counter(Kernaktivitaet.objects.values_list("kompetenz__position", flat=True))
-    assert [row["kompetenz"].ka_total for row in response.context["status_rows"]] == [
-        per_kompetenz[position] for position in sorted(per_kompetenz)
-    ]
-    assert sum(
-        row["counts"][KA_STATUS_ORDER.index(KaStatus.DONE)] for row in response.context["status_rows"]
-    ) == (Kernaktivitaet.objects.filter(status=KaStatus.DONE).count())
+    table = response.context["table"]
+    totals = [row["total"] for row in table["rows"]]
+    assert totals == [per_kompetenz[position] for position in sorted(per_kompetenz)]
+    done = table["statuses"].index(KaStatus.DONE)
+    assert sum(row["counts"][done] for row in table["rows"]) == (
+        Kernaktivitaet.objects.filter(status=KaStatus.DONE).count()
+    )
     assert response.context["burnup"][-1].decided == 65
     assert response.context["goal"] == 125
     assert [b.pk for b in response.context["overdue"]] == [history["overdue"].pk]
