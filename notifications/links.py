@@ -39,6 +39,10 @@ def kernaktivitaet_url(code: str, pk: int) -> str:
     )
 
 
+def proposal_url(pk: int) -> str:
+    return _first([("workflow:proposal_edit", [pk]), ("workflow:inbox", [])])
+
+
 def task_url(task_id: int) -> str:
     return _first([("workflow:task", [task_id]), ("workflow:inbox", [])])
 

@@ -23,9 +23,9 @@ from governance.models import (
     StatusberichtState,
 )
 from governance.report_selectors import statusbericht_overdue_by_deadline_list
-from workflow.rights import Action, Role
+from workflow.rights import Role
 
-from . import audiences, links
+from . import audiences, links, sentences
 from .models import Audience, DeadlineSettings, OutboxMessage, ReminderRule, RuleKind
 from .outbox import Skip
 from .rules import rule_windows
@@ -267,8 +267,10 @@ def _ka_event(row: OutboxMessage, today: date) -> Prepared | None:
             "event": event,
             "von": event.get_from_status_display() if event.from_status else "",
             "nach": event.get_to_status_display() if event.to_status else "",
-            "aktion": Action(event.action).label if event.action in Action.values else "",
+            "ergebnis": sentences.outcome(event),
             "link": links.kernaktivitaet_url(ka.code, ka.pk),
+            # A proposal sent back is the project group's task now: this mail announces it (no second mail).
+            "ueberarbeiten": links.proposal_url(ka.pk) if ka.status == KaStatus.PROPOSED else "",
         },
     )
 

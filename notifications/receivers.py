@@ -26,10 +26,11 @@ User = get_user_model()
 def ka_transitioned_mail(
     sender: Any, *, kernaktivitaet: Kernaktivitaet, event: AuditEvent, **kwargs: Any
 ) -> None:
-    """The project group learns the outcome of each decision on its KA (not of its own submission)."""
+    """The project group learns the outcome of each decision on its KA (not of its own submission); nobody is
+    told of their own step or request."""
     if event.from_status == KaStatus.PROPOSED and event.to_status == KaStatus.ZIRKEL_REVIEW:
         return
-    recipients = audiences.projektgruppe_ids(kernaktivitaet)
+    recipients = audiences.projektgruppe_ids(kernaktivitaet) - {event.actor_id, event.on_behalf_of_id}
     if not recipients:
         return
     enqueue(
@@ -129,6 +130,11 @@ def tasks_created_mail(sender: Any, *, tasks: list[Any], reason: str = "", **kwa
     """One mail per group of people with the same new tasks (a tranche of 25 KA: one mail listing 25)."""
     tasks_of: dict[int, list[Any]] = defaultdict(list)
     cache: dict[str, set[int]] = {}
+    # A proposal sent back for rework: the decision mail to the project group names the outcome and links the
+    # form, so the group gets one mail for the step, not two.
+    tasks = [task for task in tasks if task.flow_task.name != "rework"]
+    if not tasks:
+        return
     kas = _kernaktivitaeten(tasks)
     barred = _four_eyes_barred(tasks, kas)
     for task in tasks:

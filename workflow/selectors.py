@@ -33,7 +33,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from governance.inputs import add_days, page_number
-from governance.models import Kernaktivitaet, Resolution
+from governance.models import AuditEvent, Kernaktivitaet, Resolution
 from governance.selectors import kernaktivitaet_object_permissions
 
 from .flows import HUMAN_NODES, NODE_ACTIONS, KaDecisionFlow
@@ -334,3 +334,15 @@ def council_tasks(user: Any) -> list[Entry]:
     entries = [*lists.inbox, *lists.queue]
     entries = [e for e in entries if e.task.flow_task == KaDecisionFlow.council_record]
     return sorted(entries, key=lambda e: (e.kernaktivitaet.code, e.task.pk))
+
+
+def task_outcome_get(task: Task) -> AuditEvent | None:
+    """The audit event a finished task wrote (who did it, when, with what outcome), if any."""
+    event_pk = (task.data or {}).get("audit_event")
+    if not isinstance(event_pk, int):
+        return None
+    return (
+        AuditEvent.objects.select_related("actor", "on_behalf_of", "kernaktivitaet")
+        .filter(pk=event_pk)
+        .first()
+    )

@@ -28,12 +28,14 @@ from .lifecycle import InvalidInput, StateMovedOn, TransitionRefused
 from .rights import Action
 
 
-def refused(request: HttpRequest, exc: TransitionRefused, *, back: str | None = None) -> HttpResponse:
+def refused(
+    request: HttpRequest, exc: TransitionRefused, *, back: str | None = None, **context: Any
+) -> HttpResponse:
     """Explain a refusal: 409 when someone else acted first, 403 when the right is missing."""
     return render(
         request,
         "workflow/refused.html",
-        {"message": exc.message, "moved_on": isinstance(exc, StateMovedOn), "back": back},
+        {"message": exc.message, "moved_on": isinstance(exc, StateMovedOn), "back": back, **context},
         status=exc.status_code,
     )
 
@@ -86,7 +88,9 @@ def _task_or_refusal(
         raise Http404
     back = reverse("workflow:inbox")
     if task.status not in services.OPEN:
-        return None, refused(request, StateMovedOn(services.TASK_DONE), back=back)
+        # A link from a mail opened late: say who did it, when, with what outcome, and where the KA is now.
+        done = {"ka": task.process.kaprocess.kernaktivitaet, "event": selectors.task_outcome_get(task)}
+        return None, refused(request, StateMovedOn(services.TASK_DONE), back=back, done=done)
     if task.owner_id is not None and task.owner_id != request.user.pk:
         message = _("Diese Aufgabe hat bereits %(name)s übernommen.") % {"name": task.owner.get_username()}
         return None, refused(request, StateMovedOn(message), back=back)

@@ -87,7 +87,7 @@ def test_overdue_decision_reminds_the_role_that_owns_it(people) -> None:
     (sent,) = mail.outbox
     assert sent.to == ["vorstand@bochum.example"]
     assert sent.subject == (
-        f"Frist überschritten: {ka.code} – Entscheidung Verwaltungsvorstand war bis 15.03.2027 zu erledigen"
+        f"{ka.code}: Die Frist für „Entscheidung Verwaltungsvorstand“ ist am 15. März 2027 abgelaufen"
     )
 
 

@@ -46,7 +46,7 @@ def test_project_group_learns_the_outcome_of_a_decision(people, django_capture_o
     from django.core import mail
 
     (sent,) = mail.outbox
-    assert sent.subject.startswith(f"Entscheidung zu {ka.code}: Abgelehnt")
+    assert sent.subject == f"{ka.code}: Die Kernaktivität steht jetzt auf „Abgelehnt“"
     assert "Kein Budget" in sent.body
 
 
@@ -111,7 +111,7 @@ def test_a_tranche_creating_many_tasks_sends_one_mail_listing_them(people) -> No
 
     # the council record is due 7 days later (DeadlineSettings.frist_ratsbeschluss_tage)
     assert mail.outbox[0].subject == (
-        "Neue Aufgaben im Posteingang: 25 Aufgaben – Ratsbeschluss erfassen (bis 08.03.2027)"
+        "25 neue Aufgaben in Ihrem Posteingang: Ratsbeschluss erfassen (zu erledigen bis 8. März 2027)"
     )
 
 

@@ -202,7 +202,9 @@ def test_reviewers_are_told_of_a_submitted_report(people) -> None:
     _deliver_all()
     (sent,) = mail.outbox
     assert (sent.to, sent.cc) == (["kompetenz@bochum.example"], ["zirkel@bochum.example"])
-    assert sent.subject == f"Sachstandsbericht {people.ka.code} eingereicht: bitte annehmen oder zurückgeben"
+    assert sent.subject == (
+        f"{people.ka.code}: Die Projektgruppe hat ihren Sachstandsbericht eingereicht – bitte prüfen Sie ihn"
+    )
 
 
 def test_project_group_is_told_the_report_came_back_and_until_when(people) -> None:
@@ -215,7 +217,8 @@ def test_project_group_is_told_the_report_came_back_and_until_when(people) -> No
         _deliver_all()
     returned = mail.outbox[-1]
     assert returned.subject == (
-        f"Sachstandsbericht {people.ka.code} zurückgegeben: bitte überarbeiten bis 05.04.2027"
+        f"{people.ka.code}: Ihr Sachstandsbericht ist zurückgegeben – "
+        "bitte überarbeiten Sie ihn bis zum 5. April 2027"
     )
     assert "Budgetangaben fehlen" in returned.body
     assert sorted(returned.to) == ["projekt2@bochum.example", "projekt@bochum.example"]
@@ -228,4 +231,4 @@ def test_project_group_is_told_the_report_was_accepted(people) -> None:
     statusbericht_submit(actor=people.pg, bericht=bericht, data=GOOD)
     statusbericht_accept(actor=people.kv, bericht=bericht)
     _deliver_all()
-    assert mail.outbox[-1].subject == f"Sachstandsbericht {people.ka.code} angenommen"
+    assert mail.outbox[-1].subject == f"{people.ka.code}: Ihr Sachstandsbericht ist angenommen"

@@ -96,7 +96,7 @@ def test_sweep_with_a_ka_starting_9999_12_31_schedules_and_reminds_everyone_else
     assert list(fresh.statusberichte.values_list("faellig_am", flat=True)) == [date(2027, 6, 1)]
     assert created == 1  # (SQLite reports no row count for INSERT … WITH: the rows are counted below)
     subjects = _deliver_all(DAY)
-    assert f"Überfällig: Sachstandsbericht {people.ka.code} war fällig am 17.03.2027" in subjects
+    assert f"{people.ka.code}: Der Sachstandsbericht war am 17. März 2027 fällig und fehlt noch" in subjects
     assert OutboxMessage.objects.get(key__startswith=f"bericht:{overdue.pk}:").state == OutboxState.SENT
 
     (problem,) = SweepProblem.objects.all()
@@ -156,7 +156,7 @@ def test_sweep_with_a_ka_whose_rows_the_database_refuses_still_serves_all_others
     notes = set(SweepProblem.objects.values_list("stage", "kernaktivitaet_id"))
     assert notes == {("schedule", refused_report_ka.pk), ("reminders", refused_mail_ka.pk)}
     subjects = _deliver_all(DAY)
-    assert f"Überfällig: Sachstandsbericht {people.ka.code} war fällig am 17.03.2027" in subjects
+    assert f"{people.ka.code}: Der Sachstandsbericht war am 17. März 2027 fällig und fehlt noch" in subjects
     assert not any(refused_mail_ka.code in s for s in subjects)
 
 

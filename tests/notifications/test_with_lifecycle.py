@@ -20,7 +20,7 @@ def test_a_submitted_proposal_mails_the_strategiezirkel_its_new_task(people) -> 
     outbox.deliver(row.pk, builder=build_message)
     (sent,) = mail.outbox
     assert sent.to == ["zirkel@bochum.example"]
-    assert sent.subject.startswith("Neue Aufgabe im Posteingang: 1 Aufgabe – Vorschlag prüfen (bis ")
+    assert sent.subject.startswith("1 neue Aufgabe in Ihrem Posteingang: Vorschlag prüfen (zu erledigen bis ")
     assert ka.code in sent.body
 
 
@@ -42,6 +42,7 @@ def test_the_project_group_learns_that_the_zirkel_returned_its_proposal(people) 
     outbox.deliver(row.pk, builder=build_message)
     sent = mail.outbox[-1]
     assert sent.to == ["projekt@bochum.example"]
-    assert sent.subject.startswith(f"Entscheidung zu {ka.code} am ")
-    assert sent.subject.endswith(": an die Projektgruppe zurückgeben (jetzt „Vorgeschlagen“)")
+    assert sent.subject == (
+        f"{ka.code}: Der Strategiezirkel hat den Vorschlag an die Projektgruppe zurückgegeben"
+    )
     assert "SMART-Ziele fehlen" in sent.body
