@@ -46,11 +46,32 @@ def role_ids(role: Role) -> set[int]:
     return set(User.objects.filter(groups__name=role.value, is_active=True).values_list("pk", flat=True))
 
 
+# Deputies of a day, read once per batch of mails (outbox.batch_scope), not once per mail.
+_deputy_cache: dict[tuple[str, date], dict[int, set[int]]] = {}
+
+
+def _deputies_of(day: date) -> dict[int, set[int]]:
+    from .outbox import batch_scope
+
+    scope = batch_scope.get()
+    if scope and (scope, day) in _deputy_cache:
+        return _deputy_cache[(scope, day)]
+    mapping: dict[int, set[int]] = {}
+    for person, deputy in Vertretung.objects.filter(von__lte=day, bis__gte=day).values_list(
+        "vertretene_person_id", "vertretung_id"
+    ):
+        mapping.setdefault(person, set()).add(deputy)
+    if scope:
+        _deputy_cache.clear()
+        _deputy_cache[(scope, day)] = mapping
+    return mapping
+
+
 def with_deputies(ids: Iterable[int], day: date) -> set[int]:
     """The people plus whoever stands in for one of them on ``day``."""
     ids = set(ids)
-    deputies = Vertretung.objects.filter(vertretene_person_id__in=ids, von__lte=day, bis__gte=day)
-    return ids | set(deputies.values_list("vertretung_id", flat=True))
+    deputies = _deputies_of(day)
+    return ids.union(*(deputies.get(pk, set()) for pk in ids))
 
 
 def addressable(ids: Iterable[int], category: str) -> QuerySet[AbstractBaseUser]:

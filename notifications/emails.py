@@ -11,6 +11,7 @@ from django.utils import translation
 from . import audiences, links
 from .messages import PREPARERS
 from .models import DeadlineSettings, OutboxMessage
+from .outbox import batch_scope
 from .rules import local_today
 
 
@@ -18,6 +19,20 @@ def message_id(key: str) -> str:
     """A Message-ID derived from the outbox key: the same mail always carries the same id."""
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     return f"<{digest}@bochum-strategie.invalid>"
+
+
+_sender_cache: dict[str, str] = {}
+
+
+def _sender() -> str:
+    """The configured sender, read once per batch of mails (outbox.batch_scope), not once per mail."""
+    scope = batch_scope.get()
+    if not scope:
+        return DeadlineSettings.get().sender
+    if scope not in _sender_cache:
+        _sender_cache.clear()
+        _sender_cache[scope] = DeadlineSettings.get().sender
+    return _sender_cache[scope]
 
 
 def build_message(row: OutboxMessage) -> EmailMultiAlternatives | None:
@@ -45,7 +60,7 @@ def build_message(row: OutboxMessage) -> EmailMultiAlternatives | None:
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
-        from_email=DeadlineSettings.get().sender,
+        from_email=_sender(),
         to=to,
         cc=cc,
         headers={"Message-ID": message_id(row.key), "Auto-Submitted": "auto-generated"},
