@@ -8,7 +8,7 @@ tasks and those of the people they stand in for today, never more than those peo
 import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from functools import reduce
 from typing import Any
 
@@ -230,9 +230,70 @@ def paged(
     return Section(found, found[0].section_total if found else 0, page, size)
 
 
+@dataclass(frozen=True)
+class TaskFilter:
+    """Filters of the open tasks on „Meine Aufgaben“ (parsed by workflow.inbox_forms)."""
+
+    search: str = ""  # part of the KA's code or title
+    kompetenz_id: int | None = None
+    due: str = ""  # "" (any), DUE_OVERDUE or DUE_WEEK
+    overdue_first: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self.search or self.kompetenz_id or self.due or self.overdue_first)
+
+
+DUE_OVERDUE = "ueberfaellig"
+DUE_WEEK = "7tage"
+DUE_WEEK_DAYS = 7
+
+
+def _start_of_day(day: date) -> Any:
+    # Held inside the years a database stores in UTC: a time limit of many thousand days must not overflow.
+    day = min(max(day, date(1900, 1, 1)), date(9999, 12, 30))
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _due_by_q(limits: dict[str, int], last_day: date) -> Q:
+    """Open tasks with a time limit that ends on ``last_day`` or before, in SQL: the limit of a task is the
+    day it was created (or the session it was deferred to) plus its node's days, as ``_due`` computes it."""
+    due = Q(pk__in=[])
+    for node, days in limits.items():
+        latest_start = add_days(last_day, -days)
+        due |= (
+            Q(flow_task=getattr(KaDecisionFlow, node))
+            & Q(created__lt=_start_of_day(add_days(latest_start, 1)))
+            & (Q(deferred_to__isnull=True) | Q(deferred_to__lte=latest_start))
+        )
+    return due
+
+
+def _filtered(
+    rows: QuerySet[Task], filters: TaskFilter, limits: dict[str, int], today: date
+) -> QuerySet[Task]:
+    if filters.search:
+        rows = rows.filter(
+            Q(**{f"{KA}__code__icontains": filters.search}) | Q(**{f"{KA}__titel__icontains": filters.search})
+        )
+    if filters.kompetenz_id is not None:
+        rows = rows.filter(**{f"{KA}__kompetenz_id": filters.kompetenz_id})
+    overdue = _due_by_q(limits, add_days(today, -1))
+    if filters.due == DUE_OVERDUE:
+        rows = rows.filter(overdue)
+    elif filters.due == DUE_WEEK:
+        rows = rows.filter(_due_by_q(limits, add_days(today, DUE_WEEK_DAYS))).exclude(overdue)
+    if filters.overdue_first:
+        rows = rows.annotate(
+            overdue_rank=Case(When(overdue, then=Value(0)), default=Value(1), output_field=IntegerField())
+        ).order_by("overdue_rank", "created", "pk")
+    return rows
+
+
 def task_lists(
     user: Any,
     *,
+    filters: TaskFilter | None = None,
     done_limit: int = 10,
     kernaktivitaet: Kernaktivitaet | None = None,
     page_size: int | None = TASK_PAGE_SIZE,
@@ -241,8 +302,9 @@ def task_lists(
     queue_page: Any = 1,
 ) -> TaskLists:
     """Inbox (claimed by me or the person I stand in for), queue (open, may do) and my recently done tasks;
-    only those of one KA when it is given. Inbox and queue come a page at a time, oldest first, each with its
-    total; the number of queries is the same for any number of tasks and deputies."""
+    only those of one KA when it is given, inbox and queue narrowed by ``filters``. Inbox and queue come a
+    page at a time, oldest first (or overdue first), each with its total; the number of queries is the same
+    for any number of tasks and deputies."""
     principals = absent_principals(user)
     scope = Q(**{KA: kernaktivitaet}) if kernaktivitaet is not None else Q()
     # Whose task it is: mine first, then the people I stand in for (a task two of us may do counts as mine).
@@ -274,6 +336,8 @@ def task_lists(
     people = {p.pk: p for p in principals}
     limits = _time_limits()
     today = timezone.localdate()
+    if filters is not None and filters.active:
+        rows = _filtered(rows, filters, limits, today)
 
     def entries(rows: Any) -> list[Entry]:
         return [Entry(task, people.get(task.for_person_id), _due(task, limits), today) for task in rows]

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +24,7 @@ from governance.selectors import (
 from . import rights, selectors, services
 from .flows import NODE_ACTIONS, KaDecisionFlow
 from .forms import CouncilForm, DecisionForm, ProposalCreateForm, ProposalForm, RequestForm
+from .inbox_forms import InboxFilterForm
 from .lifecycle import InvalidInput, StateMovedOn, TransitionRefused
 from .rights import Action
 
@@ -51,9 +52,21 @@ REPORTS_IN_INBOX = 10
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
+    form = InboxFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        form.mark_errors()
+    filters = form.to_filter()
     lists = selectors.task_lists(
-        request.user, inbox_page=request.GET.get("inbox_page"), queue_page=request.GET.get("queue_page")
+        request.user,
+        filters=filters,
+        inbox_page=request.GET.get("inbox_page"),
+        queue_page=request.GET.get("queue_page"),
     )
+    # Paging keeps the valid search and filters: the page links carry them (and nothing else of the query).
+    kept = QueryDict(mutable=True)
+    for name in form.fields:
+        if request.GET.get(name) and name not in form.errors:
+            kept[name] = request.GET[name]
     # One row more than shown tells whether there are more, without counting them all.
     owed = list(report_selectors.statusbericht_owed_by_list(user=request.user)[: REPORTS_IN_INBOX + 1])
     to_review = list(report_selectors.statusbericht_to_review_list(user=request.user)[: REPORTS_IN_INBOX + 1])
@@ -62,6 +75,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "workflow/inbox.html",
         {
             "lists": lists,
+            "form": form,
+            "filtered": filters.active,
+            "filter_query": f"{kept.urlencode()}&" if kept else "",
             "may_create": bool(rights.decide(request.user, Action.CREATE, None)),
             # Due reports are tasks of the project group too; reviews wait for the Zirkel or the Kompetenz.
             # The most urgent ones here, all of them on the reports page.
