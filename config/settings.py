@@ -150,6 +150,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
+# --- Date formats: English in British/ISO style, 24-hour clock (config/formats/en/formats.py) ------------
+FORMAT_MODULE_PATH = "config.formats"
+# --- end date formats -------------------------------------------------------------------------------------
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))

@@ -1,5 +1,6 @@
 """Geometry of the dashboard charts, drawn as SVG by the templates (no JavaScript; a data table beside)."""
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,15 +54,36 @@ class Chart:
     lines: list[dict[str, Any]] = field(default_factory=list)
 
 
+LINE_HEIGHT = 14
+
+
+def wrap_label(text: str, width: int) -> list[str]:
+    """A label in lines of at most ``width`` characters, nothing cut off (a long word is split)."""
+    return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=True) or [""]
+
+
+def label(x: float, y: float, text: str, anchor: str, *, width: int = 0, title: str = "") -> dict[str, Any]:
+    """A text of the chart; with ``width`` wrapped into lines (first line at ``y``), with ``title`` the full
+    name for a pointer's tooltip and assistive technology."""
+    lines = wrap_label(text, width) if width else [text]
+    return {"x": x, "y": y, "text": text, "lines": lines, "anchor": anchor, "title": title}
+
+
 def stacked_status_bars(kompetenzen: list[Kompetenz]) -> Chart:
-    """One horizontal bar per Kompetenz, one segment per status."""
-    label_width, bar_width, row, top = 230, 380, 34, 10
+    """One horizontal bar per Kompetenz, one segment per status; the Kompetenz's whole name beside it."""
+    label_width, bar_width, top, name_chars = 250, 380, 10, 30
+    names = [wrap_label(k.name, name_chars) for k in kompetenzen]
+    row = max(34, LINE_HEIGHT * max((len(lines) for lines in names), default=1) + 14)
     chart = Chart(width=label_width + bar_width + 50, height=top * 2 + row * max(len(kompetenzen), 1))
     largest = max((k.ka_total for k in kompetenzen), default=0) or 1  # type: ignore[attr-defined]
     for index, kompetenz in enumerate(kompetenzen):
         y = top + index * row
-        chart.texts.append({"x": 0, "y": y + 20, "text": kompetenz.code, "anchor": "start"})
-        chart.texts.append({"x": label_width - 8, "y": y + 20, "text": kompetenz.name[:28], "anchor": "end"})
+        first_line = y + row / 2 + 5 - LINE_HEIGHT * (len(names[index]) - 1) / 2
+        title = f"{kompetenz.code} {kompetenz.name}"
+        chart.texts.append(label(0, y + row / 2 + 5, kompetenz.code, "start", title=title))
+        chart.texts.append(
+            label(label_width - 8, first_line, kompetenz.name, "end", width=name_chars, title=title)
+        )
         x = float(label_width)
         for status in KA_STATUS_ORDER:
             count = getattr(kompetenz, f"ka_{status.value}")
@@ -69,11 +91,18 @@ def stacked_status_bars(kompetenzen: list[Kompetenz]) -> Chart:
                 continue
             width = bar_width * count / largest
             chart.rects.append(
-                Rect(x, y + 4, width, row - 10, STATUS_COLOURS[status], f"{status.label}: {count}")
+                Rect(
+                    x,
+                    y + 4,
+                    width,
+                    row - 10,
+                    STATUS_COLOURS[status],
+                    f"{kompetenz.code} {status.label}: {count}",
+                )
             )
             x += width
         chart.texts.append(
-            {"x": x + 6, "y": y + 20, "text": str(kompetenz.ka_total), "anchor": "start"}  # type: ignore[attr-defined]
+            label(x + 6, y + row / 2 + 5, str(kompetenz.ka_total), "start")  # type: ignore[attr-defined]
         )
     return chart
 
@@ -87,12 +116,21 @@ def strategy_map_chart(rows: list[MapRow]) -> Chart:
         x = label_width + (position - 1) * cell_w + cell_w / 2
         chart.texts.append({"x": x, "y": 18, "text": f"S{position}", "anchor": "middle"})
     chart.texts.append(
-        {"x": label_width + slots * cell_w + cell_w / 2, "y": 18, "text": "–", "anchor": "middle"}
+        label(label_width + slots * cell_w + cell_w / 2, 18, "–", "middle", title=str(_("ohne Schwerpunkt")))
     )
     per_line = (cell_w - 2 * 6) // (square + gap)
     for row_index, row in enumerate(rows):
         y = head + row_index * cell_h
-        chart.texts.append({"x": 4, "y": y + cell_h / 2 + 5, "text": row.kompetenz.code, "anchor": "start"})
+        chart.texts.append(
+            label(
+                4,
+                y + cell_h / 2 + 5,
+                row.kompetenz.code,
+                "start",
+                width=6,
+                title=f"{row.kompetenz.code} {row.kompetenz.name}",
+            )
+        )
         columns = [(cell.schwerpunkt is None, cell) for cell in row.cells]
         columns.append((False, row.without_schwerpunkt))
         for column, (empty_slot, map_cell) in enumerate(columns):
@@ -145,7 +183,7 @@ def tick_step(largest: int, most: int = 6) -> int:
 def burnup_chart(points: list[BurnupPoint], goal: int = KA_GOAL_2030) -> Chart:
     """Cumulative decided, running and done KA per tranche as grouped bars against the goal line."""
     left, top, plot_h, group_w, bar_w = 44, 16, 220, 132, 30
-    chart = Chart(width=left + max(len(points), 1) * group_w + 20, height=top + plot_h + 44)
+    chart = Chart(width=left + max(len(points), 1) * group_w + 20, height=top + plot_h + 50)
     scale_max = max([goal, *(p.decided for p in points), *(p.planned for p in points)]) or 1
 
     def y_of(value: float) -> float:
@@ -175,7 +213,7 @@ def burnup_chart(points: list[BurnupPoint], goal: int = KA_GOAL_2030) -> Chart:
                 Rect(x0 + offset * (bar_w + 4), y_of(value), bar_w, y_of(0) - y_of(value), colour, str(value))
             )
         chart.texts.append(
-            {"x": x0 + (3 * bar_w + 8) / 2, "y": top + plot_h + 20, "text": point.label, "anchor": "middle"}
+            label(x0 + (3 * bar_w + 8) / 2, top + plot_h + 18, point.label, "middle", width=18)
         )
     return chart
 
@@ -189,16 +227,19 @@ def querschnitt_heatmap(themen: list[Querschnittsthema], rows: list[tuple[Kompet
     largest = max((n for _k, counts in rows for n in counts), default=0) or 1
     for column in range(len(themen)):
         chart.texts.append(
-            {
-                "x": label_width + column * cell_w + cell_w / 2,
-                "y": 18,
-                "text": f"Q{column + 1}",
-                "anchor": "middle",
-            }
+            label(
+                label_width + column * cell_w + cell_w / 2,
+                18,
+                f"Q{column + 1}",
+                "middle",
+                title=themen[column].name,
+            )
         )
     for row_index, (kompetenz, counts) in enumerate(rows):
         y = head + row_index * cell_h
-        chart.texts.append({"x": 4, "y": y + cell_h / 2 + 5, "text": kompetenz.code, "anchor": "start"})
+        chart.texts.append(
+            label(4, y + cell_h / 2 + 5, kompetenz.code, "start", title=f"{kompetenz.code} {kompetenz.name}")
+        )
         for column, count in enumerate(counts):
             x = label_width + column * cell_w
             chart.rects.append(
@@ -220,6 +261,19 @@ def querschnitt_heatmap(themen: list[Querschnittsthema], rows: list[tuple[Kompet
 
 def _number(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
+
+
+def _text_lines(text: dict[str, Any]) -> SafeString:
+    """The text itself, or one <tspan> per line when it was wrapped."""
+    lines = text.get("lines") or [text["text"]]
+    if len(lines) == 1:
+        return format_html("{}", lines[0])
+    x = _number(text["x"])
+    return format_html_join(
+        "",
+        '<tspan x="{}" dy="{}">{}</tspan>',
+        ((x, "0" if index == 0 else str(LINE_HEIGHT), line) for index, line in enumerate(lines)),
+    )
 
 
 def svg(chart: Chart, *, chart_id: str, title: str, desc: str) -> SafeString:
@@ -251,8 +305,17 @@ def svg(chart: Chart, *, chart_id: str, title: str, desc: str) -> SafeString:
     )
     texts = format_html_join(
         "",
-        '<text class="chart__text" x="{}" y="{}" text-anchor="{}">{}</text>',
-        ((_number(t["x"]), _number(t["y"]), t["anchor"], t["text"]) for t in chart.texts),
+        '<text class="chart__text" x="{}" y="{}" text-anchor="{}">{}{}</text>',
+        (
+            (
+                _number(t["x"]),
+                _number(t["y"]),
+                t["anchor"],
+                format_html("<title>{}</title>", t["title"]) if t.get("title") else "",
+                _text_lines(t),
+            )
+            for t in chart.texts
+        ),
     )
     return format_html(
         '<svg class="chart" role="img" aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {w} {h}" '

@@ -13,4 +13,5 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("barrierefreiheit/", views.accessibility_statement, name="accessibility"),
     path("impressum/", views.imprint, name="imprint"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

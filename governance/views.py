@@ -2,9 +2,10 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -84,6 +85,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "meilensteine": Meilenstein.objects.all(),
         },
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on every site whatever the page links; the answer is the static file
+    (hashed name in production), so no page view logs a 404."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))
 
 
 def accessibility_statement(request: HttpRequest) -> HttpResponse:

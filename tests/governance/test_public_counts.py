@@ -19,7 +19,8 @@ class TableReader(HTMLParser):
 
     def __init__(self, caption: str) -> None:
         super().__init__()
-        self.caption, self.tables, self.text, self.cell = caption, [], "", False
+        self.caption, self.text, self.cell = caption, "", False
+        self.tables: list[list[list[str]]] = []
         self.current: list[list[str]] = []
         self.in_caption = False
 
