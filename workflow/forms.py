@@ -145,6 +145,21 @@ class ProposalCreateForm(ProposalForm):
             self.initial["form_key"] = uuid.uuid4()
 
 
+def _reason_needed_by(field: forms.Field, actions: list[tuple[Action, bool]]) -> None:
+    """Label a reason the way it is checked: required when every choice needs it, otherwise the hint names
+    the choices that need it; "(optional)" only where no choice does (``conditional`` tells the template)."""
+    needing = [str(action.label) for action, needs in actions if needs]
+    if not needing:
+        return
+    field.conditional = True  # type: ignore[attr-defined]
+    if len(needing) == len(actions):
+        field.widget.attrs["aria-required"] = "true"
+    elif not field.help_text:
+        field.help_text = _("Pflichtangabe, wenn Sie „%(actions)s“ wählen.") % {
+            "actions": "“ oder „".join(needing)
+        }
+
+
 class DecisionForm(AccessibleFormMixin, forms.Form):
     """The decision on one human task: which way, and why."""
 
@@ -164,6 +179,9 @@ class DecisionForm(AccessibleFormMixin, forms.Form):
         _choice(self, "action").choices = [(a.value, a.label) for a in actions]
         if len(actions) == 1:
             self.fields["action"].initial = actions[0].value
+        _reason_needed_by(
+            self.fields["reason"], [(a, a in REASON_REQUIRED or a == Action.ZIRKEL_FORWARD) for a in actions]
+        )
         if node == "zirkel_review":
             self.fields["reason"].label = _("Beschlussempfehlung oder Grund der Rückgabe")
             self.fields["reason"].help_text = _(
@@ -218,6 +236,7 @@ class RequestForm(AccessibleFormMixin, forms.Form):
     def __init__(self, *args: Any, kernaktivitaet: Kernaktivitaet, kinds: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choice(self, "kind").choices = [(value, label) for value, label in self.KINDS if value in kinds]
+        _reason_needed_by(self.fields["reason"], [(Action(kind), kind in REASON_REQUIRED) for kind in kinds])
         _model_choice(self, "merge_target").queryset = (
             Kernaktivitaet.objects.filter(status__in=[KaStatus.RUNNING, KaStatus.DONE])
             .exclude(pk=kernaktivitaet.pk)

@@ -92,6 +92,7 @@ class StatusberichtReviewForm(AccessibleFormMixin, forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["reason"].conditional = True  # type: ignore[attr-defined]  # required for a return
         self.link_errors()
 
     def clean(self) -> dict[str, object]:

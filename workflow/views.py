@@ -50,6 +50,10 @@ def _form_refusal(form: Any, exc: InvalidInput) -> None:
 REPORTS_IN_INBOX = 10
 
 
+# The id of the decision's heading on a task page: a claim lands there.
+TASK_FOCUS = "aufgabe"
+
+
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET or None)
@@ -143,7 +147,8 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
             if op == "claim":
                 services.task_claim(actor=request.user, task_id=task.pk, on_behalf_of=entry.for_person)
                 messages.success(request, _("Sie haben die Aufgabe übernommen."))
-                return redirect("workflow:task", task_id=task.pk)
+                # Focus on the decision, not the top of the page again (heading with tabindex="-1").
+                return redirect(f"{reverse('workflow:task', kwargs={'task_id': task.pk})}#{TASK_FOCUS}")
             if op == "release":
                 services.task_release(actor=request.user, task_id=task.pk)
                 messages.success(request, _("Die Aufgabe steht wieder allen Berechtigten offen."))

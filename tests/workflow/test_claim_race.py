@@ -115,7 +115,7 @@ def test_simultaneous_claims_over_http_have_one_winner(people, proposal, board):
         claimed = Task.objects.get(pk=task.pk)
         assert claimed.status == STATUS.ASSIGNED
         assert claimed.owner_id == winner
-        assert responses[winner]["Location"] == f"/aufgaben/{task.pk}/"
+        assert responses[winner]["Location"] == f"/aufgaben/{task.pk}/#aufgabe"
         # The winner's next page confirms the claim (and uses up the message before the next round).
         assert (
             "Sie haben die Aufgabe übernommen"
