@@ -229,7 +229,9 @@ def council(request: HttpRequest) -> HttpResponse:
     default_tranche = (
         entries[0].kernaktivitaet.tranche if len(tranches) == 1 and None not in tranches else None
     ) or tranche_next_open()
-    form = CouncilForm(request.POST or None, entries=entries, single=single, tranche=default_tranche)
+    # An empty POST is a submission too (every field missing): bound, so it comes back with its messages.
+    data = request.POST if request.method == "POST" else None
+    form = CouncilForm(data, entries=entries, single=single, tranche=default_tranche)
     status = 200
     if request.method == "POST":
         if form.is_valid():
