@@ -140,3 +140,27 @@ def test_report_pages_empty_filled_and_with_errors(
     assert page.locator("#error-summary").count() == 1
     assert page.locator("[aria-invalid=true]").count() >= 3
     assert_accessible(page, "report form with errors")
+
+
+def test_inbox_with_search_filters_and_sort(page: Any, live_server: Any, world: dict[str, Any]) -> None:
+    sign_in(page, live_server, world["zirkel"])
+    kompetenz = world["ka"].kompetenz_id
+    visit(page, f"/aufgaben/?q=Stadtteil&kompetenz={kompetenz}&sortierung=ueberfaellig")
+    assert page.locator(f"a[href='/aufgaben/{open_task_of(world['ka']).pk}/']").count() == 1
+    assert_accessible(page, "inbox with search, filter and sort")
+    visit(page, "/aufgaben/?faellig=ueberfaellig")
+    assert page.locator(f"a[href='/aufgaben/{open_task_of(world['ka']).pk}/']").count() == 0
+    assert_accessible(page, "inbox filtered to overdue tasks, none found")
+    visit(page, "/aufgaben/?kompetenz=99999999&faellig=morgen&q=nichts")
+    assert page.locator("[aria-invalid='true']").count() == 2
+    assert_accessible(page, "inbox with invalid filters and no result")
+
+
+def test_claim_puts_the_focus_on_the_decision(page: Any, live_server: Any, world: dict[str, Any]) -> None:
+    sign_in(page, live_server, world["zirkel"])
+    task = open_task_of(world["ka"])
+    visit(page, f"/aufgaben/{task.pk}/")
+    page.locator("form:has(input[name='op'][value='claim']) button[type='submit']").click()
+    page.wait_for_url(f"**/aufgaben/{task.pk}/#aufgabe")
+    assert page.evaluate("document.activeElement && document.activeElement.id") == "aufgabe"
+    assert_accessible(page, "task page after a claim")
