@@ -2,6 +2,7 @@
 24-hour clock, whole names in the charts, a favicon that answers."""
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,13 +18,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def plain_http(settings: Any) -> None:
-    """The test client speaks plain HTTP; production redirects that to HTTPS."""
+def plain_http(settings: Any) -> Iterator[None]:
+    """The test client speaks plain HTTP; production redirects that to HTTPS. An English request leaves
+    English active in the thread: German again afterwards, for the tests that follow."""
     settings.SECURE_SSL_REDIRECT = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def test_navigation_says_startseite_and_dashboard() -> None:

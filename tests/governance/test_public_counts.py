@@ -2,11 +2,13 @@
 add up to its totals, both pages show the same numbers, and each number is what the overview lists for that
 Kompetenz and status, for the public and for a signed-in reader."""
 
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz
 from tests.workflow.conftest import make_running, make_user
@@ -53,7 +55,7 @@ def status_table(html: str, caption: str) -> tuple[list[str], dict[str, list[int
     reader.feed(html)
     assert len(reader.tables) == 1, f"one table captioned {caption!r}"
     header, *body, foot = reader.tables[0]
-    assert foot[0] == "Summe"
+    assert foot[0] in ("Summe", "Total")
     rows = {row[0]: [int(cell) for cell in row[1:]] for row in body}
     return header[1:], rows, [int(cell) for cell in foot[1:]]
 
@@ -89,13 +91,16 @@ def check_pages_agree(client: Client) -> None:
 
 
 @pytest.fixture(autouse=True)
-def plain_http(settings: Any) -> None:
-    """The test client speaks plain HTTP; production redirects that to HTTPS."""
+def plain_http(settings: Any) -> Iterator[None]:
+    """The test client speaks plain HTTP; production redirects that to HTTPS. An English request leaves
+    English active in the thread: German again afterwards, for the tests that follow."""
     settings.SECURE_SSL_REDIRECT = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
