@@ -358,6 +358,13 @@ def _finish(row: OutboxMessage, token: str, message: EmailMessage, outcome: Send
     sent = [a for a, i in recipients.items() if i["state"] == "sent"]
     failed = [a for a, i in recipients.items() if i["state"] == "failed"]
     waiting = [a for a, i in recipients.items() if i["state"] == "retry"]
+    if outcome.error and not message.recipients():
+        # The mail could not even be built (e.g. the database connection died): nobody got it, try again,
+        # or fail it for good when the error was permanent.
+        if outcome.permanent:
+            failed = failed or ["-"]
+        else:
+            waiting = waiting or ["-"]
     common: dict[str, Any] = {
         "claimed_until": None,
         "recipients": recipients,

@@ -3,13 +3,16 @@ from datetime import date, datetime, time
 from typing import Any
 
 import pytest
+from celery import current_app
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from guardian.shortcuts import assign_perm
 
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz, Statusbericht
-from notifications.rules import BERLIN
+from notifications.rules import BERLIN, default_rules_install
 from workflow.rights import OWN_KA_PERMISSIONS, Role, role_groups_ensure
+
+from .integration import Worker, start_smtp, worker_env
 
 User = get_user_model()
 _seq = itertools.count(1)
@@ -69,3 +72,37 @@ def people(db: None) -> People:
 
 def report(ka: Kernaktivitaet, due: date, **kwargs: Any) -> Statusbericht:
     return Statusbericht.objects.create(kernaktivitaet=ka, faellig_am=due, **kwargs)
+
+
+# Real components for the integration tests (test_worker_integration, test_fault_integration).
+
+
+@pytest.fixture
+def smtp():
+    controller, sink, port = start_smtp()
+    sink.port = port  # type: ignore[attr-defined]
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def people_live(transactional_db) -> People:
+    # A transactional test empties every table before it: the rules of the data migration come back here.
+    default_rules_install()
+    return People()
+
+
+@pytest.fixture
+def workers(smtp, settings):
+    """Start workers on the shared test broker; all are stopped at the end."""
+    current_app.control.purge()
+    started: list[Worker] = []
+
+    def start(name: str = "nt") -> Worker:
+        worker = Worker(worker_env(broker_url=settings.CELERY_BROKER_URL, smtp_port=smtp.port), name)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()

@@ -48,10 +48,19 @@ class SmtpSink:
     rcpt_seen: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    # Fault injection: an answer per address ("550 …"), one for every address ("451 …"), a delay before the
+    # answer to DATA (after the mail was recorded: the server accepted it, the client may not hear so).
+    refuse: dict[str, str] = field(default_factory=dict)
+    refuse_all: str = ""
+    data_delay: float = 0.0
+
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         self.rcpt_seen.set()
         while self.stall.is_set():
             await asyncio.sleep(0.05)
+        answer = self.refuse_all or self.refuse.get(address, "")
+        if answer:
+            return answer
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -68,6 +77,8 @@ class SmtpSink:
                     text=body.get_content() if body else "",
                 )
             )
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         return "250 Message accepted for delivery"
 
     def wait_for(self, count: int, timeout: float = 60) -> list[Received]:
@@ -110,6 +121,8 @@ def worker_env(*, broker_url: str, smtp_port: int) -> dict[str, str]:
         # killed worker's rows are taken over within seconds.
         EMAIL_TIMEOUT="1",
         NOTIFICATIONS_LEASE_MARGIN_SECONDS="0",
+        # Small batches: a killed worker's batch is free again after its (derived) lease of some seconds.
+        NOTIFICATIONS_BATCH_SIZE="5",
         NOTIFICATIONS_REQUEUE_SECONDS="2",
         NOTIFICATIONS_RETRY_BASE_SECONDS="1",
         DJANGO_SETTINGS_MODULE="config.settings",

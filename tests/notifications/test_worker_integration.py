@@ -18,48 +18,17 @@ from governance.models import Statusbericht
 from governance.reporting import statusbericht_submit
 from notifications.models import OutboxMessage, OutboxState
 from notifications.outbox import DELIVER_TASK
-from notifications.rules import default_rules_install, next_working_day
+from notifications.rules import next_working_day
 from notifications.sweep import sweep
 from tests.conftest import service_missing
 
 from .conftest import People, make_ka, morning
-from .integration import BASE_DIR, PYTHON, Beat, ThrowawayRedis, Worker, free_port, start_smtp, worker_env
+from .integration import BASE_DIR, PYTHON, Beat, ThrowawayRedis, Worker, free_port, worker_env
 from .test_reporting import GOOD
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 SETTLE_SECONDS = 4  # after the expected mails arrived, wait this long for a duplicate that must not come
-
-
-@pytest.fixture
-def smtp():
-    controller, sink, port = start_smtp()
-    sink.port = port  # type: ignore[attr-defined]
-    yield sink
-    controller.stop()
-
-
-@pytest.fixture
-def people_live(transactional_db) -> People:
-    # A transactional test empties every table before it: the rules of the data migration come back here.
-    default_rules_install()
-    return People()
-
-
-@pytest.fixture
-def workers(smtp, settings):
-    """Start workers on the shared test broker; all are stopped at the end."""
-    current_app.control.purge()
-    started: list[Worker] = []
-
-    def start(name: str = "nt") -> Worker:
-        worker = Worker(worker_env(broker_url=settings.CELERY_BROKER_URL, smtp_port=smtp.port), name)
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
 
 
 def owed_report(people: People) -> Statusbericht:
