@@ -10,9 +10,9 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from guardian.admin import GuardedModelAdmin
 from guardian.shortcuts import get_group_perms, get_user_perms
 
+from .admin_inputs import StrictGuardedModelAdmin
 from .audit import AdminAction, admin_change_record, snapshot
 from .models import (
     AgendaItem,
@@ -110,7 +110,7 @@ def _names(permissions: Iterable[Any]) -> list[str]:
     return sorted(str(permission) for permission in permissions)
 
 
-class AuditedGuardedAdmin(GuardedModelAdmin, AuditedAdmin):  # type: ignore[misc]
+class AuditedGuardedAdmin(StrictGuardedModelAdmin, AuditedAdmin):  # type: ignore[misc]
     """Object rights granted or taken in the admin (guardian's pages) are audit events too."""
 
     def obj_perms_manage_user_view(self, request: HttpRequest, object_pk: Any, user_id: Any) -> HttpResponse:

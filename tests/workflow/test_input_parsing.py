@@ -132,3 +132,22 @@ def test_a_reason_longer_than_2000_characters_is_refused_in_german(people: Peopl
     assert response.status_code == 400
     assert "höchstens 2000 Zeichen" in response.content.decode()
     assert not AuditEvent.objects.filter(kernaktivitaet=ka).exists()
+
+
+@pytest.mark.parametrize("segment", ["KOMPETENZ", "abc", "%00", "9" * 25])
+def test_object_rights_pages_of_the_admin_read_the_id_strictly(kompetenz: Any, segment: str) -> None:
+    from django.contrib.auth import get_user_model
+
+    from tests.otp import verify_second_factor
+
+    admin = get_user_model().objects.create_superuser("technik", "technik@bochum.example")
+    client = Client(raise_request_exception=False)
+    client.force_login(admin)
+    verify_second_factor(client, admin)
+    object_id = str(kompetenz.pk) if segment == "KOMPETENZ" else segment
+    base = f"/admin/governance/kompetenz/{object_id}/permissions/"
+    for url in (base, f"{base}user-manage/{admin.pk}/", f"{base}user-manage/%C2%B2/"):
+        status = client.get(url).status_code
+        assert status < 500, url
+        if segment != "KOMPETENZ":
+            assert status == 404, url
