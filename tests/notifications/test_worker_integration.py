@@ -57,7 +57,8 @@ def test_worker_delivers_a_users_action_to_the_smtp_server(people_live, workers,
     (received,) = settle(smtp, 1)
     assert received.recipients == ["kompetenz@bochum.example", "zirkel@bochum.example"]
     assert received.subject == (
-        f"Sachstandsbericht {people_live.ka.code} eingereicht: bitte annehmen oder zurückgeben"
+        f"{people_live.ka.code}: Die Projektgruppe hat ihren Sachstandsbericht eingereicht – "
+        "bitte prüfen Sie ihn"
     )
     assert f"https://strategie.bochum.example/berichte/{bericht.pk}/" in received.text
     assert OutboxMessage.objects.get().state == OutboxState.SENT
