@@ -234,7 +234,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
 # --- Headers and sessions (config/security.py, config/usersessions) ----------------------------------------
-# Shared office PCs: a session ends 8 hours after sign-in at the latest and after 30 minutes without a request.
+# Shared office PCs: a session ends 8 hours after sign-in at the latest, or after 30 idle minutes.
 SESSION_MAX_SECONDS = env.int("SESSION_MAX_SECONDS", default=8 * 3600)
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_COOKIE_AGE = SESSION_MAX_SECONDS

@@ -22,6 +22,12 @@ PAGE_MAX = 1_000_000
 _ASCII_NUMBER = re.compile(r"[0-9]+", re.ASCII)
 
 
+def submitted(request: Any) -> Any:
+    """The form data of a POST, even an empty one: ``request.POST or None`` would treat a submission with
+    every field missing (or every box unticked) as no submission at all."""
+    return request.POST if request.method == "POST" else None
+
+
 def _ascii_number(value: str, limit: int) -> int | None:
     """The number in ASCII digits, capped at ``limit + 1`` (no int() of a megabyte of digits)."""
     if not _ASCII_NUMBER.fullmatch(value):

@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from governance.inputs import submitted
+
 from .forms import PreferenceForm
 from .models import NotificationPreference
 from .services import preference_update
@@ -18,7 +20,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     """The person's choice of optional mails."""
     user: Any = request.user
     current = NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
-    form = PreferenceForm(request.POST or None, instance=current)
+    form = PreferenceForm(submitted(request), instance=current)
     if request.method == "POST" and form.is_valid():
         preference_update(
             actor=user,

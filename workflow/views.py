@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from viewflow.workflow.models import Task
 
 from governance import report_selectors
-from governance.inputs import strict_ints
+from governance.inputs import strict_ints, submitted
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, ResolutionResult
 from governance.selectors import (
     kernaktivitaet_internal_visible,
@@ -230,7 +230,7 @@ def council(request: HttpRequest) -> HttpResponse:
         entries[0].kernaktivitaet.tranche if len(tranches) == 1 and None not in tranches else None
     ) or tranche_next_open()
     # An empty POST is a submission too (every field missing): bound, so it comes back with its messages.
-    data = request.POST if request.method == "POST" else None
+    data = submitted(request)
     form = CouncilForm(data, entries=entries, single=single, tranche=default_tranche)
     status = 200
     if request.method == "POST":
@@ -304,7 +304,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
     verdict = rights.decide(request.user, Action.CREATE, None)
     if not verdict:
         return refused(request, TransitionRefused(verdict.message))
-    form = ProposalCreateForm(request.POST or None)
+    form = ProposalCreateForm(submitted(request))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -346,7 +346,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         ka.status == KaStatus.ZIRKEL_REVIEW
         and rights.decide(request.user, Action.ZIRKEL_FORWARD, ka, on_behalf_of=on_behalf_of)
     )
-    form = ProposalForm(request.POST or None, instance=ka)
+    form = ProposalForm(submitted(request), instance=ka)
     status = 200
     if request.method == "POST":
         if not editable:
@@ -437,7 +437,7 @@ def ka_request(request: HttpRequest, code: str) -> HttpResponse:
     if not kinds:
         verdict = rights.decide(request.user, Action.PROPOSE_STOP, ka)
         return refused(request, TransitionRefused(verdict.message))
-    form = RequestForm(request.POST or None, kernaktivitaet=ka, kinds=kinds)
+    form = RequestForm(submitted(request), kernaktivitaet=ka, kinds=kinds)
     status = 200
     if request.method == "POST":
         if form.is_valid():

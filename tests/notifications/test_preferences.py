@@ -30,3 +30,11 @@ def test_a_person_opts_out_of_early_reminders(logged_in, people) -> None:
 def test_the_page_needs_a_login(client, db) -> None:
     response = client.get("/mail-einstellungen/", secure=True)
     assert response.status_code == 302 and "/anmelden/" in response["Location"]
+
+
+def test_a_person_unticks_every_optional_mail(logged_in, people) -> None:
+    """A form with every box unticked sends an empty POST; it is a choice, not a page view."""
+    response = logged_in.post("/mail-einstellungen/", {}, secure=True)
+    assert response.status_code == 302
+    preference = NotificationPreference.objects.get(user=people.pg)
+    assert (preference.vorab_erinnerungen, preference.wochenuebersicht) == (False, False)
