@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class UserSessionsConfig(AppConfig):
     name = "config.usersessions"
     label = "usersessions"
-    verbose_name = _("Sitzungen")
+    verbose_name = _("Anmeldesitzungen")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -15,8 +15,8 @@ class UserSession(models.Model):
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("Sitzung")
-        verbose_name_plural = _("Sitzungen")
+        verbose_name = _("Anmeldesitzung")
+        verbose_name_plural = _("Anmeldesitzungen")
         indexes = [models.Index(fields=["user", "created_at"], name="usersession_user_created")]
 
     def __str__(self) -> str:

@@ -24,8 +24,8 @@ class Migration(migrations.Migration):
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'verbose_name': 'Sitzung',
-                'verbose_name_plural': 'Sitzungen',
+                'verbose_name': 'Anmeldesitzung',
+                'verbose_name_plural': 'Anmeldesitzungen',
                 'indexes': [models.Index(fields=['user', 'created_at'], name='usersession_user_created')],
             },
         ),
