@@ -45,6 +45,25 @@ def _reachable(url: str) -> bool:
         return False
 
 
+# Integration runs with real worker processes take minutes; CI runs them, a developer's `make test` on
+# request (RUN_SLOW=1) so that it stays within a few minutes. The extended fuzz (thousands of hostile
+# requests, tens of minutes) runs only when asked for with FUZZ_HEAVY=1.
+RUN_SLOW = IN_CI or os.environ.get("RUN_SLOW", "").lower() in {"1", "true", "yes"}
+RUN_FUZZ_HEAVY = os.environ.get("FUZZ_HEAVY", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def wanted(item: pytest.Item) -> bool:
+        if item.get_closest_marker("fuzz_heavy"):
+            return RUN_FUZZ_HEAVY
+        return RUN_SLOW or not item.get_closest_marker("slow")
+
+    kept = [item for item in items if wanted(item)]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not wanted(item)])
+        items[:] = kept
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("postgres") and settings.DATABASES["default"]["ENGINE"] != (
         "django.db.backends.postgresql"

@@ -6,7 +6,7 @@ that is rolled back, so each one meets the same world; a request that is refused
 found it, and a refusal speaks German.
 
 The examples per test are few so that the module runs in about a minute on SQLite; FUZZ_EXAMPLES raises them
-(the ``slow`` variant at the end runs many more).
+(the ``fuzz_heavy`` variants at the end run many more: FUZZ_HEAVY=1).
 """
 
 import copy
@@ -482,11 +482,11 @@ def test_every_url_as_every_role_never_fails(world: World, data: st.DataObject) 
     assert sweep(world, data, full=False) > 500
 
 
-@pytest.mark.slow
+@pytest.mark.fuzz_heavy
 @settings(max_examples=EXAMPLES or 3, **SETTINGS)  # type: ignore[arg-type]
 @given(data=st.data())
 def test_every_url_as_every_role_never_fails_heavy(world: World, data: st.DataObject) -> None:
-    """The sweep with the admin's pages as every role too and two hostile placeholders each (slow)."""
+    """The sweep with the admin's pages as every role too and two hostile placeholders each (FUZZ_HEAVY=1)."""
     sweep(world, data, full=True)
 
 
@@ -687,12 +687,12 @@ def test_named_refusal_is_german_and_writes_nothing(
     assert not outcome.changed
 
 
-@pytest.mark.slow
+@pytest.mark.fuzz_heavy
 @pytest.mark.parametrize("name", sorted(FORMS))
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(data=st.data())
 def test_form_fuzz_heavy(world: World, name: str, data: st.DataObject) -> None:
-    """The same as the form test above with many more examples (marked slow)."""
+    """The same as the form test above with many more examples (FUZZ_HEAVY=1)."""
     form = FORMS[name]
     role = data.draw(st.sampled_from(ROLES), label="role")
     outcome = send(world, role, form.method, form.url(world), data.draw(form_fields(world, form)))
