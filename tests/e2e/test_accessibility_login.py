@@ -63,7 +63,7 @@ def test_second_factor_setup_is_accessible(page: Any, person: Any) -> None:
     device = TOTPDevice.objects.get(user=person, confirmed=False)
     page.fill("#id_otp_token", current_code(device))
     page.click("form[action='/konto/zwei-faktor/'] button[type=submit]")
-    page.wait_for_selector("text=Zwei-Faktor-Anmeldung ausschalten")
+    page.wait_for_selector("#ausschalten")
     assert_accessible(page)
 
 

@@ -44,7 +44,7 @@ def admin_client(admin_user: Any, settings: Any) -> Client:
 def ka(db: None) -> Kernaktivitaet:
     kompetenz = Kompetenz.objects.create(key="admin", code="ADM", name="Verwaltung", position=94)
     return Kernaktivitaet.objects.create(
-        code="ADM.1", titel="Radwege", beschreibung="Alt", smart_ziele="20 km", kompetenz=kompetenz
+        code="ADM-1", titel="Radwege", beschreibung="Alt", smart_ziele="20 km", kompetenz=kompetenz
     )
 
 

@@ -145,7 +145,7 @@ def test_verify_names_the_row_the_owner_changed_with_the_trigger_disabled(django
     from governance.models import Kernaktivitaet, Kompetenz
 
     kompetenz = Kompetenz.objects.create(key="rolle", code="ROL", name="Rollen", position=93)
-    ka = Kernaktivitaet.objects.create(code="ROL.1", titel="KA", kompetenz=kompetenz)
+    ka = Kernaktivitaet.objects.create(code="ROL-1", titel="KA", kompetenz=kompetenz)
     events = [AuditEvent.objects.create(kernaktivitaet=ka, action=f"schritt{n}", data={}) for n in range(3)]
     call_command("verify_audit", stdout=StringIO())
     with connection.cursor() as cursor:
