@@ -80,6 +80,22 @@ def strategy(db: None) -> None:
         call_command("load_strategy", verbosity=0, stdout=devnull)
 
 
+@pytest.fixture
+def plain_http_pages(settings: Any) -> Iterator[None]:
+    """Pages through the test client: plain HTTP (production redirects to HTTPS), static files without the
+    collected manifest, and German again after a test that asked in English (the language stays active in
+    the thread)."""
+    from django.utils import translation
+
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(autouse=True)
 def empty_cache() -> None:
     """Each test starts with an empty cache: ids of rolled-back rows come again on SQLite."""

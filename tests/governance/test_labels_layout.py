@@ -2,8 +2,6 @@
 24-hour clock, whole names in the charts, a favicon that answers."""
 
 import datetime as dt
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import time_machine
@@ -14,20 +12,7 @@ from governance.charts import stacked_status_bars, strategy_map_chart, svg
 from governance.models import Kompetenz
 from governance.selectors import kompetenz_list_with_status_counts, strategy_map
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def plain_http(settings: Any) -> Iterator[None]:
-    """The test client speaks plain HTTP; production redirects that to HTTPS. An English request leaves
-    English active in the thread: German again afterwards, for the tests that follow."""
-    settings.SECURE_SSL_REDIRECT = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http_pages")]
 
 
 def test_navigation_says_startseite_and_dashboard() -> None:

@@ -2,18 +2,18 @@
 add up to its totals, both pages show the same numbers, and each number is what the overview lists for that
 Kompetenz and status, for the public and for a signed-in reader."""
 
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import translation
 
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz
 from tests.workflow.conftest import make_running, make_user
 from tests.workflow.helpers import client_for
 from workflow.rights import Role, role_groups_ensure
+
+pytestmark = pytest.mark.usefixtures("plain_http_pages")
 
 
 class TableReader(HTMLParser):
@@ -88,19 +88,6 @@ def check_pages_agree(client: Client) -> None:
         for name, counts in rows.items():
             expected = overview_count(client, status=status.value, kompetenz=str(kompetenzen[name].pk))
             assert counts[column] == expected, (name, label)
-
-
-@pytest.fixture(autouse=True)
-def plain_http(settings: Any) -> Iterator[None]:
-    """The test client speaks plain HTTP; production redirects that to HTTPS. An English request leaves
-    English active in the thread: German again afterwards, for the tests that follow."""
-    settings.SECURE_SSL_REDIRECT = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
