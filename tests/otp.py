@@ -19,9 +19,16 @@ def verify_second_factor(client: Any, user: Any, **request: Any) -> TOTPDevice:
     return device
 
 
-def next_code(device: TOTPDevice) -> str:
-    """The code of the next time step (an app whose clock runs a little ahead, within the tolerance): a code
-    once accepted is never accepted again, so a second sign-in within the same 30 seconds needs this one."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time += device.step
-    return str(totp.token()).zfill(device.digits)
+def unused_code(device: TOTPDevice) -> str:
+    """A code the device has not accepted yet: a code once accepted is never accepted again, so this waits (at
+    most one time step) until the device's clock has moved past the last accepted step. Guessing the next
+    step instead fails when the first code was accepted late in its step or with drift."""
+    import time
+
+    device.refresh_from_db()
+    for _ in range(device.step * 10 + 10):
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        if device.last_t is None or totp.t() > device.last_t:
+            return str(totp.token()).zfill(device.digits)
+        time.sleep(0.1)
+    raise AssertionError("the device's time step did not move on")

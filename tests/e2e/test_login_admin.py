@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.otp import current_code, next_code
+from tests.otp import current_code, unused_code
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,7 @@ def test_admin_sets_up_the_app_on_first_use_and_gives_the_code_afterwards(
     page.context.clear_cookies()
     sign_in(page)
     page.wait_for_url("**/anmelden/code/")
-    page.fill("#id_otp_token", next_code(device))
+    page.fill("#id_otp_token", unused_code(device))
     page.click("form[action='/anmelden/code/'] button[type=submit]")
     page.wait_for_url(f"{live_server.url}/admin/")
     assert page.get_by_role("heading", name="Stammdaten und Prozessdaten").is_visible()
