@@ -291,8 +291,9 @@ LOGGING = {
 }
 
 # --- Notifications (outbox delivery; see notifications/outbox.py) -----------------------------------------
-# The shortest lease; the lease of a batch is longer when its worst-case send needs it (EMAIL_TIMEOUT times
-# every SMTP command of the batch, plus NOTIFICATIONS_LEASE_MARGIN_SECONDS).
+# A worker's claim reaches one mail's worst-case send (EMAIL_TIMEOUT times every SMTP command of that mail,
+# plus NOTIFICATIONS_LEASE_MARGIN_SECONDS) plus this; it is renewed before a mail it would not outlast. The
+# rows of a worker that died are taken over after at most that long.
 NOTIFICATIONS_CLAIM_SECONDS = env.int("NOTIFICATIONS_CLAIM_SECONDS", default=60)
 NOTIFICATIONS_REQUEUE_SECONDS = env.int("NOTIFICATIONS_REQUEUE_SECONDS", default=600)
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)

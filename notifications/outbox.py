@@ -8,8 +8,12 @@ Exactly once, and what is left:
 - Workers claim rows in batches (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a compare-and-set update on any
   database) under a fresh claim token and a lease; every completion update matches that token, so a worker
   whose lease ran out can never mark a row another worker claimed since.
-- The lease covers the worst-case send of the batch by construction: ``EMAIL_TIMEOUT`` for every SMTP command
-  the batch can wait on (connection, 3 per mail, 1 per recipient) plus a margin.
+- The lease is short and renewed while the batch is sent: before each mail the worker checks that its lease
+  outlasts that mail's worst-case send (``EMAIL_TIMEOUT`` for every SMTP command it can wait on: the
+  connection if none is open, 3 per mail, 1 per recipient, plus a margin) and extends it when it does not.
+  So a send can never outlive its lease, and the rows of a worker that died wait at most one mail's worst
+  case plus ``NOTIFICATIONS_CLAIM_SECONDS`` before another worker takes them (not the whole batch's worst
+  case). A renewal that finds the claim gone stops the batch: its rows are another worker's now.
 - Each mail is marked right after the server accepted it; if the database connection died during the SMTP
   conversation, the update reconnects once.
 - Per recipient the server's answer is kept: a 4xx recipient is retried alone, a 5xx recipient is refused
@@ -212,11 +216,18 @@ def email_timeout() -> int:
     return int(getattr(settings, "EMAIL_TIMEOUT", None) or 30)
 
 
-def lease_seconds(mails: int, recipients: int) -> int:
-    """A claim outlives the worst-case send of its batch by construction: every SMTP command the batch can
-    wait on, each at most EMAIL_TIMEOUT, plus a margin; at least NOTIFICATIONS_CLAIM_SECONDS."""
-    ops = _OPS_PER_CONNECTION + _OPS_PER_MAIL * mails + recipients
-    return max(claim_seconds(), ops * email_timeout() + _setting("NOTIFICATIONS_LEASE_MARGIN_SECONDS", 30))
+def worst_case_seconds(recipients: int, *, connect: bool = True) -> int:
+    """The longest one mail's send can take: every SMTP command it can wait on (opening the connection when
+    none is open, 3 per mail, 1 per recipient), each at most EMAIL_TIMEOUT, plus a margin."""
+    ops = (_OPS_PER_CONNECTION if connect else 0) + _OPS_PER_MAIL + recipients
+    return ops * email_timeout() + _setting("NOTIFICATIONS_LEASE_MARGIN_SECONDS", 30)
+
+
+def lease_seconds(recipients: int) -> int:
+    """How far a claim reaches when it is taken or renewed for a mail with this many recipients: that mail's
+    worst case plus NOTIFICATIONS_CLAIM_SECONDS, so that a fast batch renews about once per that many
+    seconds, not once per mail."""
+    return worst_case_seconds(recipients) + claim_seconds()
 
 
 def batch_size() -> int:
@@ -247,7 +258,7 @@ def _claim(ids: list[int] | None, limit: int) -> tuple[str, list[OutboxMessage]]
         OutboxMessage.objects.filter(_claimable(now), pk__in=pks).update(
             state=OutboxState.SENDING,
             claim_token=token,
-            claimed_until=now + timedelta(seconds=lease_seconds(len(pks), 0)),
+            claimed_until=now + timedelta(seconds=lease_seconds(0)),
             attempts=F("attempts") + 1,
         )
     return token, list(OutboxMessage.objects.filter(claim_token=token, state=OutboxState.SENDING))
@@ -259,18 +270,49 @@ def _mine(row: OutboxMessage, token: str) -> QuerySet[OutboxMessage]:
     return OutboxMessage.objects.filter(pk=row.pk, claim_token=token, state=OutboxState.SENDING)
 
 
-def _update(row: OutboxMessage, token: str, **values: Any) -> bool:
-    """A completion update, after reconnecting if the database connection died during the SMTP conversation
-    (a long send outlives a server restart or a killed backend)."""
+def _reconnecting(update: Callable[[], int], what: str) -> int:
+    """Run an update, reconnecting once if the database connection died during the SMTP conversation (a long
+    send outlives a server restart or a killed backend)."""
     for attempt in (1, 2):
         try:
-            return bool(_mine(row, token).update(**values))
+            return update()
         except (OperationalError, InterfaceError):
             if attempt == 2 or connection.in_atomic_block:
                 raise
-            logger.warning("Database connection lost while sending %s; reconnecting", row.key)
+            logger.warning("Database connection lost while sending %s; reconnecting", what)
             connection.close()
-    return False
+    return 0
+
+
+def _update(row: OutboxMessage, token: str, **values: Any) -> bool:
+    """A completion update, matched to this worker's claim."""
+    return bool(_reconnecting(lambda: _mine(row, token).update(**values), row.key))
+
+
+class Lease:
+    """This worker's claim on a batch: renewed before a mail whose worst-case send would outlive it."""
+
+    def __init__(self, token: str, until: Any) -> None:
+        self.token = token
+        self.until = until
+        self.renewals = 0
+
+    def covers(self, recipients: int, *, connect: bool) -> bool:
+        """True when the claim still holds for this mail's worst case (renewed if needed); False when
+        another worker has taken the batch's rows over."""
+        now = timezone.now()
+        if self.until - now >= timedelta(seconds=worst_case_seconds(recipients, connect=connect)):
+            return True
+        until = now + timedelta(seconds=lease_seconds(recipients))
+        held = _reconnecting(
+            lambda: OutboxMessage.objects.filter(claim_token=self.token, state=OutboxState.SENDING).update(
+                claimed_until=until
+            ),
+            f"batch {self.token}",
+        )
+        self.until = until
+        self.renewals += 1
+        return bool(held)
 
 
 @dataclass
@@ -417,7 +459,8 @@ def _deliver_claimed(rows: list[OutboxMessage], token: str, builder: Builder) ->
         batch_scope.reset(scope)
     if not ready:
         return results
-    _send_all(ready, token, results)
+    claimed_until = min((row.claimed_until for row in rows if row.claimed_until), default=timezone.now())
+    _send_all(ready, Lease(token, claimed_until), results)
     return results
 
 
@@ -460,13 +503,9 @@ def _build_all(
 
 
 def _send_all(
-    ready: list[tuple[OutboxMessage, EmailMessage]], token: str, results: list[DeliveryResult]
+    ready: list[tuple[OutboxMessage, EmailMessage]], lease: Lease, results: list[DeliveryResult]
 ) -> None:
-    # Now that the recipients are known, the lease covers this batch's worst case.
-    longest = lease_seconds(len(ready), sum(len(m.recipients()) for _r, m in ready))
-    OutboxMessage.objects.filter(claim_token=token, state=OutboxState.SENDING).update(
-        claimed_until=timezone.now() + timedelta(seconds=longest)
-    )
+    token = lease.token
     backend = get_connection(fail_silently=False)
     relaxed = _relaxed_commits()
     try:
@@ -475,6 +514,10 @@ def _send_all(
             if not message.recipients():
                 results.append(_finish(row, token, message, SendOutcome([], {})))
                 continue
+            connect = getattr(backend, "connection", None) is None
+            if not lease.covers(len(message.recipients()), connect=connect):
+                logger.warning("Claim %s was taken over by another worker; its rows are theirs", token)
+                return
             results.append(_finish(row, token, message, _send(backend, message)))
     finally:
         _reset(backend)

@@ -117,8 +117,8 @@ def worker_env(*, broker_url: str, smtp_port: int) -> dict[str, str]:
         SECRET_KEY="insecure-test-only-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         DEBUG="false",
         NOTIFICATIONS_CLAIM_SECONDS="3",
-        # The lease is derived from EMAIL_TIMEOUT (every SMTP command of a batch); short here, so that a
-        # killed worker's rows are taken over within seconds.
+        # The lease is one mail's worst case from EMAIL_TIMEOUT (every SMTP command of it) plus the claim;
+        # short here, so that a killed worker's rows are taken over within seconds.
         EMAIL_TIMEOUT="1",
         NOTIFICATIONS_LEASE_MARGIN_SECONDS="0",
         # Small batches: a killed worker's batch is free again after its (derived) lease of some seconds.

@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
+from django.utils import timezone
 
 from notifications import outbox
 from notifications.emails import build_message, message_id
@@ -134,11 +135,65 @@ def test_a_reminder_still_current_is_sent(people) -> None:
 # (c) claim token, lease, reconnect
 
 
-def test_the_lease_covers_the_worst_case_send_of_a_batch(settings) -> None:
+class SlowBackend(LocmemBackend):
+    """Each send takes 200 s of the clock (a slow SMTP server) and records how long the row's claim still
+    had to run when the send began."""
+
+    traveller: Any = None
+    remaining: list[float] = []
+
+    def send_messages(self, messages: Any) -> int:
+        for message in messages:
+            key = next(
+                k
+                for k in OutboxMessage.objects.values_list("key", flat=True)
+                if message_id(k) == message.extra_headers["Message-ID"]
+            )
+            until = OutboxMessage.objects.get(key=key).claimed_until
+            assert until is not None
+            SlowBackend.remaining.append((until - timezone.now()).total_seconds())
+            SlowBackend.traveller.shift(timedelta(seconds=200))
+        return super().send_messages(messages)
+
+
+def test_the_lease_outlasts_every_mails_worst_case_send_and_is_renewed_while_a_batch_is_slow(
+    people, settings
+) -> None:
     settings.EMAIL_TIMEOUT = 30
-    settings.NOTIFICATIONS_CLAIM_SECONDS = 1
-    # connection (5 commands), 3 per mail, 1 per recipient, each up to EMAIL_TIMEOUT, plus a margin
-    assert outbox.lease_seconds(50, 120) >= (5 + 3 * 50 + 120) * 30
+    settings.NOTIFICATIONS_CLAIM_SECONDS = 60
+    settings.EMAIL_BACKEND = f"{__name__}.SlowBackend"
+    for n in range(6):
+        _mail_to(people, key=f"aufgaben:{n}:x")
+    SlowBackend.remaining = []
+    with time_machine.travel(morning(DUE, 9), tick=False) as traveller:
+        SlowBackend.traveller = traveller
+        results = outbox.deliver_batch(builder=build_message, limit=10)
+    assert [r.state for r in results] == [OutboxState.SENT] * 6
+    # Each send began with at least its own worst case left on the claim (3 recipients, connection open).
+    worst = outbox.worst_case_seconds(3, connect=False)
+    assert len(SlowBackend.remaining) == 6 and min(SlowBackend.remaining) >= worst
+    # 6 sends of 200 s: far beyond the first lease, so it was renewed on the way.
+    assert outbox.lease_seconds(0) < 6 * 200
+
+
+def test_a_dead_workers_batch_is_taken_over_after_one_mails_worst_case_not_the_whole_batchs(
+    people, settings
+) -> None:
+    settings.EMAIL_TIMEOUT = 30
+    settings.NOTIFICATIONS_CLAIM_SECONDS = 60
+    for n in range(50):
+        _mail_to(people, key=f"aufgaben:{n}:x")
+    with time_machine.travel(morning(DUE, 9), tick=False):
+        dead_token, dead_rows = outbox._claim(None, 50)  # the worker dies here, before sending anything
+    assert len(dead_rows) == 50
+    # 50 mails' worst case would be (5 + 3 * 50 + 150) * 30 s, over two hours; the claim ends within minutes.
+    lease = outbox.lease_seconds(0)
+    assert lease <= outbox.worst_case_seconds(0) + 60 < 15 * 60
+    with time_machine.travel(morning(DUE, 9) + timedelta(seconds=lease - 1), tick=False):
+        assert outbox._claim(None, 50)[1] == []
+    with time_machine.travel(morning(DUE, 9) + timedelta(seconds=lease + 1), tick=False):
+        token, rows = outbox._claim(None, 50)
+    assert len(rows) == 50 and token != dead_token
 
 
 def test_a_worker_whose_lease_ran_out_cannot_mark_the_row_of_the_worker_that_took_over(people) -> None:
@@ -150,14 +205,14 @@ def test_a_worker_whose_lease_ran_out_cannot_mark_the_row_of_the_worker_that_too
     with time_machine.travel(morning(DUE, 12), tick=False):
         fast_token, fast_rows = outbox._claim([row.pk], 1)
         assert fast_rows and fast_token != slow_token
-        # The slow worker finishes now: its send went out (the documented twin, same Message-ID) but its
-        # completion update matches no row any more.
-        outbox._deliver_claimed(slow_rows, slow_token, build_message)
+        # The slow worker goes on now: renewing its lease before the send finds the claim gone, so it
+        # neither sends nor marks anything.
+        assert outbox._deliver_claimed(slow_rows, slow_token, build_message) == []
         current = OutboxMessage.objects.get(pk=row.pk)
         assert (current.state, current.claim_token) == (OutboxState.SENDING, fast_token)
         (fast,) = outbox._deliver_claimed(fast_rows, fast_token, build_message)
     assert fast.state == OutboxState.SENT
-    assert {m.extra_headers["Message-ID"] for m in mail.outbox} == {message_id(row.key)}
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [message_id(row.key)]
 
 
 class DatabaseDiesDuringSend(LocmemBackend):
