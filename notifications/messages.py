@@ -10,22 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.models import (
-    AuditEvent,
-    KaStatus,
-    Kernaktivitaet,
-    Resolution,
-    Statusbericht,
-    StatusberichtState,
-)
+from governance.models import AuditEvent, KaStatus, Kernaktivitaet, StatusberichtState
 from governance.report_selectors import statusbericht_overdue_by_deadline_list
 from workflow.rights import Role
 
 from . import audiences, links, sentences
+from .batch import Batch
 from .models import Audience, DeadlineSettings, OutboxMessage, ReminderRule, RuleKind
 from .outbox import Skip
 from .rules import rule_windows
@@ -38,7 +31,7 @@ class Prepared:
     context: dict[str, Any] = field(default_factory=dict)
 
 
-Preparer = Callable[[OutboxMessage, date], Prepared | None]
+Preparer = Callable[[OutboxMessage, date, Batch], Prepared | None]
 PREPARERS: dict[str, Preparer] = {}
 
 
@@ -50,10 +43,10 @@ def preparer(name: str) -> Callable[[Preparer], Preparer]:
     return register
 
 
-def _superseded(row: OutboxMessage, kind: str, rule: ReminderRule, diff: int) -> str:
+def _superseded(reads: Batch, row: OutboxMessage, kind: str, rule: ReminderRule, diff: int) -> str:
     """Why this reminder is no longer the one to send today, or "": a later rule's window or a later
     occurrence of a repeating rule has begun for the same deadline (its own row carries that mail)."""
-    windows = rule_windows(list(ReminderRule.objects.filter(kind=kind, aktiv=True)))
+    windows = rule_windows([r for r in reads.rules.values() if r.kind == kind])
     window = next((w for w in windows if w.rule.pk == rule.pk), None)
     if window is None:
         return _("Die Erinnerungsregel ist nicht mehr aktiv.")
@@ -64,33 +57,33 @@ def _superseded(row: OutboxMessage, kind: str, rule: ReminderRule, diff: int) ->
     return ""
 
 
-def _audience_ids(audience: str, ka: Kernaktivitaet) -> set[int]:
+def _role_ids(reads: Batch, role: Role) -> set[int]:
+    return set(reads.roles.get(role.value) or set())
+
+
+def _audience_ids(reads: Batch, audience: str, ka: Kernaktivitaet) -> set[int]:
     if audience == Audience.STRATEGIEZIRKEL:
-        return audiences.role_ids(Role.STRATEGIEZIRKEL)
+        return _role_ids(reads, Role.STRATEGIEZIRKEL)
     if audience == Audience.ZUSTAENDIG:
         role = audiences.DECISION_ROLE.get(KaStatus(ka.status))
-        return audiences.role_ids(role) if role else set()
-    return audiences.projektgruppe_ids(ka)
+        return _role_ids(reads, role) if role else set()
+    return set(reads.projektgruppen.get(ka.pk) or set())
 
 
-def _cc_ids(rule: ReminderRule, ka: Kernaktivitaet) -> set[int]:
+def _cc_ids(reads: Batch, rule: ReminderRule, ka: Kernaktivitaet) -> set[int]:
     ids: set[int] = set()
     if rule.kopie_kompetenz:
-        ids |= audiences.kompetenz_ids(ka.kompetenz)
+        ids |= reads.kompetenz_people.get(ka.kompetenz_id) or set()
     if rule.kopie_strategiezirkel:
-        ids |= audiences.role_ids(Role.STRATEGIEZIRKEL)
+        ids |= _role_ids(reads, Role.STRATEGIEZIRKEL)
     return ids
 
 
 @preparer("bericht_erinnerung")
-def _report_reminder(row: OutboxMessage, today: date) -> Prepared | None:
+def _report_reminder(row: OutboxMessage, today: date, reads: Batch) -> Prepared | None:
     ctx = row.context
-    bericht = (
-        Statusbericht.objects.select_related("kernaktivitaet__kompetenz")
-        .filter(pk=ctx["statusbericht"])
-        .first()
-    )
-    rule = ReminderRule.objects.filter(pk=ctx["rule"]).first()
+    bericht = reads.berichte.get(ctx["statusbericht"])
+    rule = reads.rules.get(ctx["rule"])
     if bericht is None or rule is None:
         return None
     ka = bericht.kernaktivitaet
@@ -98,12 +91,12 @@ def _report_reminder(row: OutboxMessage, today: date) -> Prepared | None:
     if not still_owed or bericht.runde != ctx["runde"] or ka.status != KaStatus.RUNNING:
         return None
     frist = bericht.frist
-    reason = _superseded(row, RuleKind.REPORT, rule, (today - frist).days)
+    reason = _superseded(reads, row, RuleKind.REPORT, rule, (today - frist).days)
     if reason:
         raise Skip(reason)
     return Prepared(
-        to_ids=_audience_ids(rule.an, ka),
-        cc_ids=_cc_ids(rule, ka),
+        to_ids=_audience_ids(reads, rule.an, ka),
+        cc_ids=_cc_ids(reads, rule, ka),
         context={
             "ka": ka,
             "bericht": bericht,
@@ -116,13 +109,6 @@ def _report_reminder(row: OutboxMessage, today: date) -> Prepared | None:
             "link": links.statusbericht_url(bericht.pk, ka.code),
         },
     )
-
-
-def council_session(ka: Kernaktivitaet) -> date | None:
-    """The session a council decision was last deferred to, if any."""
-    return Resolution.objects.filter(kernaktivitaet=ka, deferred_to__isnull=False).aggregate(
-        session=Max("deferred_to")
-    )["session"]
 
 
 def decision_deadline(
@@ -143,29 +129,31 @@ def decision_deadline(
 
 
 @preparer("entscheidung_erinnerung")
-def _decision_reminder(row: OutboxMessage, today: date) -> Prepared | None:
+def _decision_reminder(row: OutboxMessage, today: date, reads: Batch) -> Prepared | None:
     ctx = row.context
-    ka = Kernaktivitaet.objects.select_related("kompetenz").filter(pk=ctx["kernaktivitaet"]).first()
-    rule = ReminderRule.objects.filter(pk=ctx["rule"]).first()
+    ka = reads.kas.get(ctx["kernaktivitaet"])
+    rule = reads.rules.get(ctx["rule"])
     if ka is None or rule is None or ka.status != ctx["status"]:
         return None
-    latest = AuditEvent.objects.filter(kernaktivitaet=ka, to_status=ka.status).aggregate(m=Max("pk"))["m"]
-    if latest != ctx["event"]:
+    latest = reads.entries.get((ka.pk, ka.status))
+    if latest is None or latest != ctx["event"]:
         return None
-    event = AuditEvent.objects.get(pk=latest)
+    event = reads.events.get(latest)
+    if event is None:
+        return None
     frist = decision_deadline(
         ka.status,
         timezone.localtime(event.created_at).date(),
-        DeadlineSettings.get(),
-        council_session(ka) if ka.status == KaStatus.COUNCIL else None,
+        reads.settings,
+        reads.sessions.get(ka.pk) if ka.status == KaStatus.COUNCIL else None,
     )
     if frist < date.max:
-        reason = _superseded(row, RuleKind.DECISION, rule, (today - frist).days)
+        reason = _superseded(reads, row, RuleKind.DECISION, rule, (today - frist).days)
         if reason:
             raise Skip(reason)
     return Prepared(
-        to_ids=_audience_ids(rule.an, ka),
-        cc_ids=_cc_ids(rule, ka),
+        to_ids=_audience_ids(reads, rule.an, ka),
+        cc_ids=_cc_ids(reads, rule, ka),
         context={
             "ka": ka,
             "status_label": ka.get_status_display(),
@@ -178,10 +166,11 @@ def _decision_reminder(row: OutboxMessage, today: date) -> Prepared | None:
     )
 
 
-def decisions_overdue(today: date) -> list[dict[str, Any]]:
+def decisions_overdue(reads: Batch, today: date) -> list[dict[str, Any]]:
     """KA waiting for a decision past its time limit (a handful of rows: at most the KA in decision)."""
-    cfg = DeadlineSettings.get()
+    cfg = reads.settings
     waiting = list(Kernaktivitaet.objects.filter(status__in=list(audiences.DECISION_ROLE)).order_by("code"))
+    reads.sessions.load(ka.pk for ka in waiting if ka.status == KaStatus.COUNCIL)
     status_of = {ka.pk: ka.status for ka in waiting}
     entered: dict[int, AuditEvent] = {}
     for event in AuditEvent.objects.filter(kernaktivitaet__in=waiting).order_by("pk"):
@@ -193,7 +182,7 @@ def decisions_overdue(today: date) -> list[dict[str, Any]]:
         entry = entered.get(ka.pk)
         if entry is None:
             continue
-        session = council_session(ka) if ka.status == KaStatus.COUNCIL else None
+        session = reads.sessions.get(ka.pk) if ka.status == KaStatus.COUNCIL else None
         frist = decision_deadline(ka.status, timezone.localtime(entry.created_at).date(), cfg, session)
         if frist < today:
             rows.append({"ka": ka, "status_label": ka.get_status_display(), "frist": frist})
@@ -201,16 +190,16 @@ def decisions_overdue(today: date) -> list[dict[str, Any]]:
 
 
 @preparer("wochenuebersicht")
-def _digest(row: OutboxMessage, today: date) -> Prepared | None:
+def _digest(row: OutboxMessage, today: date, reads: Batch) -> Prepared | None:
     year, week, _weekday = today.isocalendar()
     if row.context.get("woche") and row.context["woche"] < f"{year}-W{week:02d}":
         raise Skip(_("Ersetzt durch die Übersicht einer späteren Woche."))
     berichte = list(statusbericht_overdue_by_deadline_list(today=today))
-    entscheidungen = decisions_overdue(today)
+    entscheidungen = decisions_overdue(reads, today)
     if not berichte and not entscheidungen:
         return None
     return Prepared(
-        to_ids=audiences.role_ids(Role.STRATEGIEZIRKEL),
+        to_ids=_role_ids(reads, Role.STRATEGIEZIRKEL),
         context={
             "berichte": [
                 {
@@ -230,7 +219,7 @@ def _digest(row: OutboxMessage, today: date) -> Prepared | None:
 
 
 @preparer("aufgaben_neu")
-def _tasks(row: OutboxMessage, today: date) -> Prepared | None:
+def _tasks(row: OutboxMessage, today: date, reads: Batch) -> Prepared | None:
     aufgaben = [
         {**entry, "frist": date.fromisoformat(entry["frist"]) if entry.get("frist") else None}
         for entry in row.context.get("aufgaben", [])
@@ -250,12 +239,8 @@ def _tasks(row: OutboxMessage, today: date) -> Prepared | None:
 
 
 @preparer("ka_entscheidung")
-def _ka_event(row: OutboxMessage, today: date) -> Prepared | None:
-    event = (
-        AuditEvent.objects.select_related("kernaktivitaet", "actor", "on_behalf_of", "resolution")
-        .filter(pk=row.context["event"])
-        .first()
-    )
+def _ka_event(row: OutboxMessage, today: date, reads: Batch) -> Prepared | None:
+    event = reads.events.get(row.context["event"])
     if event is None or event.kernaktivitaet is None:
         return None
     ka = event.kernaktivitaet
@@ -275,12 +260,8 @@ def _ka_event(row: OutboxMessage, today: date) -> Prepared | None:
     )
 
 
-def _bericht_context(row: OutboxMessage) -> dict[str, Any] | None:
-    bericht = (
-        Statusbericht.objects.select_related("kernaktivitaet", "eingereicht_von", "geprueft_von")
-        .filter(pk=row.context["statusbericht"])
-        .first()
-    )
+def _bericht_context(row: OutboxMessage, reads: Batch) -> dict[str, Any] | None:
+    bericht = reads.berichte.get(row.context["statusbericht"])
     if bericht is None:
         return None
     return {
@@ -292,14 +273,14 @@ def _bericht_context(row: OutboxMessage) -> dict[str, Any] | None:
 
 
 @preparer("bericht_eingereicht")
-def _report_submitted(row: OutboxMessage, today: date) -> Prepared | None:
-    context = _bericht_context(row)
+def _report_submitted(row: OutboxMessage, today: date, reads: Batch) -> Prepared | None:
+    context = _bericht_context(row, reads)
     return None if context is None else Prepared(set(row.to_users), set(row.cc_users), context)
 
 
 @preparer("bericht_geprueft")
-def _report_reviewed(row: OutboxMessage, today: date) -> Prepared | None:
-    context = _bericht_context(row)
+def _report_reviewed(row: OutboxMessage, today: date, reads: Batch) -> Prepared | None:
+    context = _bericht_context(row, reads)
     if context is None:
         return None
     context["angenommen"] = context["state"] == StatusberichtState.ACCEPTED

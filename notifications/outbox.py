@@ -202,8 +202,8 @@ class Skip(Exception):
 
 Builder = Callable[[OutboxMessage], EmailMessage | None]
 
-# The claim token of the batch being built, for builders that read shared data (sender, deputies) once per
-# batch instead of once per mail; empty outside a batch.
+# The claim token of the batch being built, for builders that read what a batch needs at once (see
+# ``_prefetch``); empty outside a batch.
 batch_scope: ContextVar[str] = ContextVar("outbox_batch_scope", default="")
 
 # SMTP commands a worst-case send waits on, each bounded by EMAIL_TIMEOUT: connect + EHLO + (TLS, AUTH) + QUIT
@@ -454,6 +454,7 @@ def _deliver_claimed(rows: list[OutboxMessage], token: str, builder: Builder) ->
     ready: list[tuple[OutboxMessage, EmailMessage]] = []
     scope = batch_scope.set(token)
     try:
+        _prefetch(builder, rows)
         _build_all(rows, token, builder, results, ready)
     finally:
         batch_scope.reset(scope)
@@ -462,6 +463,18 @@ def _deliver_claimed(rows: list[OutboxMessage], token: str, builder: Builder) ->
     claimed_until = min((row.claimed_until for row in rows if row.claimed_until), default=timezone.now())
     _send_all(ready, Lease(token, claimed_until), results)
     return results
+
+
+def _prefetch(builder: Builder, rows: list[OutboxMessage]) -> None:
+    """A builder may load what the whole batch reads at once (a ``prefetch(rows)`` method). If that fails,
+    each row is built on its own and fails or succeeds alone."""
+    prefetch = getattr(builder, "prefetch", None)
+    if prefetch is None:
+        return
+    try:
+        prefetch(rows)
+    except Exception:
+        logger.exception("Loading the batch's data at once failed; building its mails one by one")
 
 
 def _build_all(

@@ -1,0 +1,205 @@
+"""What the mails of one delivery batch read, loaded once for the whole batch.
+
+Before a batch's mails are built, ``emails.build_message.prefetch`` loads everything their kinds read
+(reports, KA, audit events, council sessions, rules, the people behind KA, Kompetenzen and roles, deputies,
+addresses and opt-outs) with a fixed number of queries, whatever the size of the batch. Every read goes
+through the ``Batch`` of the current claim (``outbox.batch_scope``): what the prefetch loaded is served from
+memory, anything else (a row built alone, a test) is loaded by the same bulk loader for just the keys asked,
+so both paths give the same answer.
+"""
+
+from collections.abc import Callable, Hashable, Iterable
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Max
+from guardian.models import GroupObjectPermission, UserObjectPermission
+
+from governance.models import AuditEvent, Kernaktivitaet, Kompetenz, Resolution, Statusbericht
+from workflow.models import Vertretung
+
+from .models import DeadlineSettings, NotificationPreference, ReminderRule
+from .outbox import batch_scope
+
+User = get_user_model()
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Table(Generic[K, V]):
+    """Values by key, loaded in bulk by ``loader``; a key the loader does not return reads as ``default``."""
+
+    def __init__(
+        self, loader: Callable[[set[K]], dict[K, V]], default: Callable[[], V | None] = lambda: None
+    ):
+        self.loader = loader
+        self.default = default
+        self.values: dict[K, V | None] = {}
+
+    def load(self, keys: Iterable[K]) -> None:
+        missing = {key for key in keys if key is not None and key not in self.values}
+        if not missing:
+            return
+        found = self.loader(missing)
+        for key in missing:
+            self.values[key] = found.get(key, self.default())
+
+    def get(self, key: K) -> V | None:
+        self.load([key])
+        return self.values.get(key)
+
+
+def _grouped(pairs: Iterable[tuple[Any, Any]]) -> dict[Any, set[int]]:
+    grouped: dict[Any, set[int]] = {}
+    for key, value in pairs:
+        if value is not None:
+            grouped.setdefault(key, set()).add(value)
+    return grouped
+
+
+def load_berichte(ids: set[int]) -> dict[int, Statusbericht]:
+    return Statusbericht.objects.select_related(
+        "kernaktivitaet__kompetenz", "eingereicht_von", "geprueft_von"
+    ).in_bulk(ids)
+
+
+def load_kas(ids: set[int]) -> dict[int, Kernaktivitaet]:
+    return Kernaktivitaet.objects.select_related("kompetenz").in_bulk(ids)
+
+
+def load_events(ids: set[int]) -> dict[int, AuditEvent]:
+    return AuditEvent.objects.select_related(
+        "kernaktivitaet", "actor", "on_behalf_of", "resolution__consultation__meeting"
+    ).in_bulk(ids)
+
+
+def load_entries(keys: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """The latest audit event that brought a KA into a state, by (KA, state)."""
+    rows = (
+        AuditEvent.objects.filter(kernaktivitaet_id__in={ka for ka, _status in keys})
+        .values_list("kernaktivitaet_id", "to_status")
+        .annotate(latest=Max("pk"))
+        .order_by()
+    )
+    return {(ka, status): latest for ka, status, latest in rows if (ka, status) in keys}
+
+
+def load_sessions(ids: set[int]) -> dict[int, date]:
+    """The session a council decision was last deferred to, by KA."""
+    rows = (
+        Resolution.objects.filter(kernaktivitaet_id__in=ids, deferred_to__isnull=False)
+        .values_list("kernaktivitaet_id")
+        .annotate(session=Max("deferred_to"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def load_projektgruppen(ids: set[int]) -> dict[int, set[int]]:
+    """The project group of each KA, its lead included."""
+    through = Kernaktivitaet.projektgruppe.through
+    members = _grouped(
+        through.objects.filter(kernaktivitaet_id__in=ids).values_list("kernaktivitaet_id", "user_id")
+    )
+    for ka, lead in Kernaktivitaet.objects.filter(pk__in=ids).values_list("pk", "projektleitung_id"):
+        if lead is not None:
+            members.setdefault(ka, set()).add(lead)
+    return members
+
+
+def load_kompetenz_people(ids: set[int]) -> dict[int, set[int]]:
+    """Who oversees each Kompetenz (the object permission, directly or through a group)."""
+    lookup = {
+        "content_type": ContentType.objects.get_for_model(Kompetenz),
+        "permission__codename": "oversee_kompetenz",
+        "object_pk__in": [str(pk) for pk in ids],
+    }
+    pairs = list(UserObjectPermission.objects.filter(**lookup).values_list("object_pk", "user_id"))
+    pairs += GroupObjectPermission.objects.filter(**lookup).values_list("object_pk", "group__user")
+    return {int(pk): people for pk, people in _grouped(pairs).items()}
+
+
+def load_roles(names: set[str]) -> dict[str, set[int]]:
+    return _grouped(
+        User.objects.filter(groups__name__in=names, is_active=True).values_list("groups__name", "pk")
+    )
+
+
+def load_deputies(days: set[date]) -> dict[date, dict[int, set[int]]]:
+    """Who stands in for whom, by day."""
+    earliest, latest = min(days), max(days)
+    spans = Vertretung.objects.filter(von__lte=latest, bis__gte=earliest).values_list(
+        "vertretene_person_id", "vertretung_id", "von", "bis"
+    )
+    by_day: dict[date, dict[int, set[int]]] = {day: {} for day in days}
+    for person, deputy, von, bis in spans:
+        for day in days:
+            if von <= day <= bis:
+                by_day[day].setdefault(person, set()).add(deputy)
+    return by_day
+
+
+def load_addresses(ids: set[int]) -> dict[int, str]:
+    """The address of each active person who has one."""
+    return dict(User.objects.filter(pk__in=ids, is_active=True).exclude(email="").values_list("pk", "email"))
+
+
+def load_opt_outs(ids: set[int]) -> dict[int, set[str]]:
+    """The preference fields each person switched off."""
+    fields = ("vorab_erinnerungen", "wochenuebersicht")
+    return {
+        user: {name for name, on in zip(fields, values, strict=True) if not on}
+        for user, *values in NotificationPreference.objects.filter(user_id__in=ids).values_list(
+            "user_id", *fields
+        )
+    }
+
+
+class Batch:
+    """The reads of one batch of mails."""
+
+    def __init__(self) -> None:
+        self.berichte: Table[int, Statusbericht] = Table(load_berichte)
+        self.kas: Table[int, Kernaktivitaet] = Table(load_kas)
+        self.events: Table[int, AuditEvent] = Table(load_events)
+        self.entries: Table[tuple[int, str], int] = Table(load_entries)
+        self.sessions: Table[int, date] = Table(load_sessions)
+        self.projektgruppen: Table[int, set[int]] = Table(load_projektgruppen, set)
+        self.kompetenz_people: Table[int, set[int]] = Table(load_kompetenz_people, set)
+        self.roles: Table[str, set[int]] = Table(load_roles, set)
+        self.deputies: Table[date, dict[int, set[int]]] = Table(load_deputies, dict)
+        self.addresses: Table[int, str] = Table(load_addresses)
+        self.opt_outs: Table[int, set[str]] = Table(load_opt_outs, set)
+        self.prepared: dict[int, Any] = {}
+        self._settings: DeadlineSettings | None = None
+        self._rules: dict[int, ReminderRule] | None = None
+
+    @property
+    def settings(self) -> DeadlineSettings:
+        if self._settings is None:
+            self._settings = DeadlineSettings.get()
+        return self._settings
+
+    @property
+    def rules(self) -> dict[int, ReminderRule]:
+        """Every reminder rule (a handful), by id."""
+        if self._rules is None:
+            self._rules = ReminderRule.objects.in_bulk()
+        return self._rules
+
+
+_current: dict[str, Batch] = {}
+
+
+def current() -> Batch:
+    """The batch of the current claim; outside a batch a fresh one, shared by nothing."""
+    scope = batch_scope.get()
+    if not scope:
+        return Batch()
+    if scope not in _current:
+        _current.clear()
+        _current[scope] = Batch()
+    return _current[scope]
