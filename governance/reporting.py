@@ -95,13 +95,13 @@ def _today() -> date:
 
 
 def may_submit(user: Any, ka: Kernaktivitaet) -> bool:
-    return bool(rights.decide(user, Action.SUBMIT_REPORT, ka))
+    return bool(rights.may(user, Action.SUBMIT_REPORT, ka))
 
 
 def may_review(user: Any, ka: Kernaktivitaet) -> bool:
     """The Strategiezirkel, or the Kompetenzverantwortliche of the KA's Kompetenz; never a member of the KA's
     own project group (four-eyes)."""
-    return bool(rights.decide(user, Action.REVIEW_REPORT, ka))
+    return bool(rights.may(user, Action.REVIEW_REPORT, ka))
 
 
 def _locked(bericht: Statusbericht) -> Statusbericht:

@@ -246,7 +246,7 @@ def apply(
             )
             if pk is not None
         )
-        verdict = rights.decide(actor, action, ka, on_behalf_of=on_behalf_of, requester_ids=requester_ids)
+        verdict = rights.may(actor, action, ka, on_behalf_of=on_behalf_of, requester_ids=requester_ids)
         if not verdict:
             raise TransitionRefused(verdict.message)
 

@@ -270,7 +270,7 @@ def _member_exists(ka_pk: int, user_pk: Any) -> Exists:
     return Exists(through.objects.filter(kernaktivitaet_id=ka_pk, user_id=user_pk))
 
 
-def decide(
+def may(
     user: Any,
     action: Action | str,
     ka: Any,

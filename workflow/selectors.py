@@ -1,6 +1,6 @@
 """Reads of the decision process: inbox, queue and recently done tasks, with a fixed number of queries.
 
-The queue is computed from the same rules as ``workflow.rights.decide``: a task is offered to exactly the
+The queue is computed from the same rules as ``workflow.rights.may``: a task is offered to exactly the
 people who may do it (role right or object right, four-eyes, not the requester). A deputy sees their own
 tasks and those of the people they stand in for today, never more than those people may do.
 """

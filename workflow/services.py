@@ -112,7 +112,7 @@ def kernaktivitaet_create_proposal(
 
     With ``form_key`` (one per opened form) a second submission of the same form returns the proposal the
     first one created: a double click makes one proposal."""
-    verdict = rights.decide(actor, Action.CREATE, None)
+    verdict = rights.may(actor, Action.CREATE, None)
     if not verdict:
         raise TransitionRefused(verdict.message)
     unknown = set(values) - set(PROPOSAL_FIELDS)
@@ -156,11 +156,11 @@ def kernaktivitaet_update_proposal(
         raise InvalidInput(_("Unbekannte Angaben im Vorschlag."))
     with transaction.atomic():
         ka = Kernaktivitaet.objects.select_for_update(of=("self",)).get(pk=kernaktivitaet.pk)
-        verdict = rights.decide(actor, Action.EDIT, ka, on_behalf_of=on_behalf_of)
+        verdict = rights.may(actor, Action.EDIT, ka, on_behalf_of=on_behalf_of)
         if not verdict:
             raise TransitionRefused(verdict.message)
         editable = {KaStatus.PROPOSED}
-        if rights.decide(actor, Action.ZIRKEL_FORWARD, ka, on_behalf_of=on_behalf_of):
+        if rights.may(actor, Action.ZIRKEL_FORWARD, ka, on_behalf_of=on_behalf_of):
             editable.add(KaStatus.ZIRKEL_REVIEW)
         if ka.status not in editable:
             raise StateMovedOn(
@@ -312,7 +312,7 @@ def task_claim(*, actor: Any, task_id: int, on_behalf_of: Any = None) -> Task:
             return task
         action = NODE_ACTIONS[task.flow_task.name][0]
         ka = task.process.kaprocess.kernaktivitaet
-        verdict = rights.decide(
+        verdict = rights.may(
             actor,
             action,
             ka,
@@ -503,9 +503,7 @@ def paper_record_resolution(
     )
     _validate_outcomes(outcomes, session_start)
     for outcome in outcomes:
-        verdict = rights.decide(
-            actor, Action.COUNCIL_RECORD, outcome.kernaktivitaet, on_behalf_of=on_behalf_of
-        )
+        verdict = rights.may(actor, Action.COUNCIL_RECORD, outcome.kernaktivitaet, on_behalf_of=on_behalf_of)
         if not verdict:
             raise TransitionRefused(verdict.message)
     try:

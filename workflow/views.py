@@ -82,7 +82,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "form": form,
             "filtered": filters.active,
             "filter_query": f"{kept.urlencode()}&" if kept else "",
-            "may_create": bool(rights.decide(request.user, Action.CREATE, None)),
+            "may_create": bool(rights.may(request.user, Action.CREATE, None)),
             # Due reports are tasks of the project group too; reviews wait for the Zirkel or the Kompetenz.
             # The most urgent ones here, all of them on the reports page.
             "reports_owed": owed[:REPORTS_IN_INBOX],
@@ -115,7 +115,7 @@ def _task_or_refusal(
         message = _("Diese Aufgabe hat bereits %(name)s übernommen.") % {"name": task.owner.get_username()}
         return None, refused(request, StateMovedOn(message), back=back)
     ka = task.process.coerced.kernaktivitaet
-    verdict = rights.decide(
+    verdict = rights.may(
         request.user,
         NODE_ACTIONS[task.flow_task.name][0],
         ka,
@@ -287,10 +287,10 @@ def _reads_internal(user: Any, ka: Kernaktivitaet) -> bool:
 
 def _may_record_council(user: Any) -> bool:
     """Does this person record council resolutions, themselves or as a deputy today?"""
-    if rights.decide(user, Action.COUNCIL_RECORD, None):
+    if rights.may(user, Action.COUNCIL_RECORD, None):
         return True
     return any(
-        rights.decide(user, Action.COUNCIL_RECORD, None, on_behalf_of=absent)
+        rights.may(user, Action.COUNCIL_RECORD, None, on_behalf_of=absent)
         for absent in rights.absent_principals(user)
     )
 
@@ -301,7 +301,7 @@ def _may_record_council(user: Any) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_create(request: HttpRequest) -> HttpResponse:
-    verdict = rights.decide(request.user, Action.CREATE, None)
+    verdict = rights.may(request.user, Action.CREATE, None)
     if not verdict:
         return refused(request, TransitionRefused(verdict.message))
     form = ProposalCreateForm(submitted(request))
@@ -338,13 +338,13 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not _reads_internal(request.user, ka):
         raise Http404
     on_behalf_of = _principal_for(request.user, Action.EDIT, ka)
-    verdict = rights.decide(request.user, Action.EDIT, ka, on_behalf_of=on_behalf_of)
+    verdict = rights.may(request.user, Action.EDIT, ka, on_behalf_of=on_behalf_of)
     if not verdict:
         return refused(request, TransitionRefused(verdict.message))
-    may_submit = bool(rights.decide(request.user, Action.SUBMIT, ka, on_behalf_of=on_behalf_of))
+    may_submit = bool(rights.may(request.user, Action.SUBMIT, ka, on_behalf_of=on_behalf_of))
     editable = ka.status == KaStatus.PROPOSED or (
         ka.status == KaStatus.ZIRKEL_REVIEW
-        and rights.decide(request.user, Action.ZIRKEL_FORWARD, ka, on_behalf_of=on_behalf_of)
+        and rights.may(request.user, Action.ZIRKEL_FORWARD, ka, on_behalf_of=on_behalf_of)
     )
     form = ProposalForm(submitted(request), instance=ka)
     status = 200
@@ -401,10 +401,10 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _principal_for(user: Any, action: Action, ka: Kernaktivitaet) -> Any:
     """Act as oneself when allowed, otherwise for the first absent person one stands in for who may."""
-    if rights.decide(user, action, ka):
+    if rights.may(user, action, ka):
         return None
     for absent in rights.absent_principals(user):
-        if rights.decide(user, action, ka, on_behalf_of=absent):
+        if rights.may(user, action, ka, on_behalf_of=absent):
             return absent
     return None
 
@@ -432,10 +432,10 @@ def ka_request(request: HttpRequest, code: str) -> HttpResponse:
     kinds = [
         action.value
         for action in REQUEST_ACTIONS
-        if rights.decide(request.user, action, ka, on_behalf_of=principals[action])
+        if rights.may(request.user, action, ka, on_behalf_of=principals[action])
     ]
     if not kinds:
-        verdict = rights.decide(request.user, Action.PROPOSE_STOP, ka)
+        verdict = rights.may(request.user, Action.PROPOSE_STOP, ka)
         return refused(request, TransitionRefused(verdict.message))
     form = RequestForm(submitted(request), kernaktivitaet=ka, kinds=kinds)
     status = 200
@@ -480,9 +480,9 @@ def ka_actions_html(request: HttpRequest, ka: Kernaktivitaet) -> str:
     if not user.is_authenticated:
         return ""
     lists = selectors.task_lists(user, done_limit=0, kernaktivitaet=ka, page_size=None)
-    may_edit = ka.status == KaStatus.PROPOSED and rights.decide(user, Action.EDIT, ka)
+    may_edit = ka.status == KaStatus.PROPOSED and rights.may(user, Action.EDIT, ka)
     may_request = ka.status == KaStatus.RUNNING and any(
-        rights.decide(user, action, ka, on_behalf_of=_principal_for(user, action, ka))
+        rights.may(user, action, ka, on_behalf_of=_principal_for(user, action, ka))
         for action in REQUEST_ACTIONS
     )
     reports = list(report_selectors.statusbericht_owed_by_list(user=user).filter(kernaktivitaet=ka))

@@ -88,7 +88,7 @@ def scenario(people, kompetenz, proposal):
 def may_do(user, task):
     process = task.process.kaprocess
     return bool(
-        rights.decide(
+        rights.may(
             user,
             NODE_ACTIONS[task.flow_task.name][0],
             process.kernaktivitaet,

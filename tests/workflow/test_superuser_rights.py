@@ -83,7 +83,7 @@ def test_no_rule_grants_the_superuser_anything_without_a_role(action, admin, run
         assert admin.has_perm(f"governance.{rule.object_perm}", running)
     if rule.kompetenz_perm:
         assert admin.has_perm(f"governance.{rule.kompetenz_perm}", kompetenz)
-    verdict = rights.decide(admin, action, running)
+    verdict = rights.may(admin, action, running)
     assert not verdict
     assert verdict.message == str(rule.refusal)
 
