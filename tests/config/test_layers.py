@@ -1,0 +1,73 @@
+"""The apps are layered one way: governance <- workflow <- notifications <- config. A module may import its
+own app and the apps below it, never one above (whether at the top of the module or inside a function, where
+an import would only hide the cycle).
+
+The imports that still run upward are listed in ``KNOWN_UPWARD`` until the refactoring that removes them
+lands; the list may only shrink: a new upward import fails the test, and so does a listed one that is gone
+(so that the list stays true)."""
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYERS = ("governance", "workflow", "notifications", "config")
+
+# (module, imported module); each of these moves in the layering refactoring (status-report services and
+# DeadlineSettings to workflow, the outbox to an app of its own below governance).
+KNOWN_UPWARD = {
+    ("governance/management/commands/demo_users.py", "workflow.rights"),
+    ("governance/report_selectors.py", "workflow.rights"),
+    ("governance/reporting.py", "notifications.models"),
+    ("governance/reporting.py", "notifications.outbox"),
+    ("governance/reporting.py", "workflow"),
+    ("governance/reporting.py", "workflow.rights"),
+    ("governance/reporting.py", "notifications.audiences"),
+    ("governance/services.py", "workflow.rights"),
+    ("governance/views.py", "workflow"),
+    ("workflow/selectors.py", "notifications.models"),
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module)
+    return found
+
+
+def upward_imports() -> set[tuple[str, str]]:
+    upward = set()
+    for rank, app in enumerate(LAYERS):
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue  # a migration names the models of its dependencies as Django wrote them
+            for module in _imports(path):
+                top = module.split(".")[0]
+                if top in LAYERS and LAYERS.index(top) > rank:
+                    upward.add((path.relative_to(ROOT).as_posix(), module))
+    return upward
+
+
+def test_no_app_imports_an_app_above_it() -> None:
+    new = upward_imports() - KNOWN_UPWARD
+    assert not new, f"imports that run up the layers {LAYERS}: {sorted(new)}"
+
+
+def test_the_list_of_known_upward_imports_only_shrinks() -> None:
+    gone = KNOWN_UPWARD - upward_imports()
+    assert not gone, f"no longer imported, remove from KNOWN_UPWARD: {sorted(gone)}"
+
+
+def test_the_walk_sees_an_upward_import(tmp_path, monkeypatch) -> None:
+    app = tmp_path / "governance"
+    app.mkdir()
+    (app / "bad.py").write_text("def f():\n    from notifications.models import OutboxMessage\n")
+    for other in LAYERS[1:]:
+        (tmp_path / other).mkdir()
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert upward_imports() == {("governance/bad.py", "notifications.models")}
