@@ -5,16 +5,21 @@ Roles are Django groups with global permissions; "own" KA or Kompetenz is a djan
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth import models as auth_models
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+# The project keeps Django's own user model (no AUTH_USER_MODEL), and django-stubs types request.user and
+# every user foreign key with it; AbstractBaseUser would lack is_superuser and the permission lists read here.
+User: TypeAlias = auth_models.User
 
 
 class Role(models.TextChoices):
@@ -224,7 +229,7 @@ def _ka_model() -> Any:
     return Kernaktivitaet
 
 
-def held_permissions(user: Any) -> set[str]:
+def held_permissions(user: User | AnonymousUser) -> set[str]:
     """The global rights a person holds by role (group) or given directly, as "app_label.codename".
 
     Django's ModelBackend hands a superuser every permission there is; for the decision process that
@@ -243,7 +248,8 @@ def held_permissions(user: Any) -> set[str]:
                 .distinct()
             )
             cached = {f"{app_label}.{codename}" for app_label, codename in rows}
-        user._held_perm_cache = cached
+        # An ad-hoc attribute, as ModelBackend keeps its _perm_cache on the user object too.
+        user._held_perm_cache = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -271,11 +277,11 @@ def _member_exists(ka_pk: int, user_pk: Any) -> Exists:
 
 
 def may(
-    user: Any,
+    user: User | AnonymousUser | None,
     action: Action | str,
     ka: Any,
     *,
-    on_behalf_of: Any = None,
+    on_behalf_of: User | None = None,
     requester_ids: frozenset[int] = frozenset(),
     today: date | None = None,
 ) -> Verdict:
@@ -337,7 +343,7 @@ def may(
     return Verdict(True)
 
 
-def is_deputy(user: Any, absent: Any, today: date | None = None) -> bool:
+def is_deputy(user: User, absent: User | int, today: date | None = None) -> bool:
     """Is ``user`` named today as the deputy of ``absent``? Only direct relations count (no passing on)."""
     from .models import Vertretung
 
@@ -347,7 +353,7 @@ def is_deputy(user: Any, absent: Any, today: date | None = None) -> bool:
     ).exists()
 
 
-def absent_principals(user: Any, today: date | None = None) -> list[Any]:
+def absent_principals(user: User, today: date | None = None) -> list[User]:
     """The people ``user`` stands in for today."""
     from .models import Vertretung
 
