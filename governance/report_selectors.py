@@ -36,11 +36,6 @@ def statusbericht_list_for_ka(*, ka: Kernaktivitaet) -> QuerySet[Statusbericht]:
     )
 
 
-def statusbericht_open_get(*, ka: Kernaktivitaet) -> Statusbericht | None:
-    """The report the KA owes now (due or returned), the earliest first."""
-    return Statusbericht.objects.filter(OWED, kernaktivitaet=ka).order_by("faellig_am").first()
-
-
 def statusbericht_overdue_by_deadline_list(*, today: date) -> QuerySet[Statusbericht]:
     """Owed reports past their deadline (after a return: the new date), the oldest first."""
     return (
