@@ -22,7 +22,6 @@ def statusbericht_url(pk: int, ka_code: str) -> str:
     return _first(
         [
             ("workflow:statusbericht", [pk]),
-            ("governance:statusbericht", [pk]),
             ("governance:ka_detail", [ka_code]),
             ("admin:governance_statusbericht_change", [pk]),
         ]
@@ -32,7 +31,6 @@ def statusbericht_url(pk: int, ka_code: str) -> str:
 def kernaktivitaet_url(code: str, pk: int) -> str:
     return _first(
         [
-            ("governance:kernaktivitaet", [code]),
             ("governance:ka_detail", [code]),
             ("admin:governance_kernaktivitaet_change", [pk]),
         ]
@@ -52,4 +50,4 @@ def preferences_url() -> str:
 
 
 def inbox_url() -> str:
-    return _first([("workflow:inbox", []), ("workflow:index", [])])
+    return _first([("workflow:inbox", [])])
