@@ -182,23 +182,8 @@ def kernaktivitaet_detail(request: HttpRequest, code: str) -> HttpResponse:
             "resolutions": list(ka.resolutions.all()),
             "statusberichte": list(ka.statusberichte.all()),
             "merged_in": list(ka.aufgenommene_kernaktivitaeten.all()),
-            # Actions the current user may take now: HTML rendered by the workflow app (empty by default).
-            "ka_actions": ka_actions_for(request, ka),
         },
     )
-
-
-def ka_actions_for(request: HttpRequest, ka: Kernaktivitaet) -> str:
-    """The workflow app's block of actions this user may take on this KA now, or "" while it offers none.
-
-    Contract: ``workflow.views.ka_actions_html(request, ka) -> str`` returns safe HTML (e.g. from
-    ``render_to_string``); the KA page shows it under „Ihre nächsten Schritte“."""
-    try:
-        from workflow import views as workflow_views
-    except ImportError:
-        return ""
-    provider = getattr(workflow_views, "ka_actions_html", None)
-    return provider(request, ka) if provider is not None else ""
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
