@@ -16,7 +16,6 @@ LAYERS = ("governance", "workflow", "notifications", "config")
 # (module, imported module); each of these moves in the layering refactoring (status-report services and
 # DeadlineSettings to workflow, the outbox to an app of its own below governance).
 KNOWN_UPWARD = {
-    ("governance/management/commands/demo_users.py", "workflow.rights"),
     ("governance/report_selectors.py", "workflow.rights"),
     ("governance/reporting.py", "notifications.models"),
     ("governance/reporting.py", "notifications.outbox"),
@@ -24,7 +23,6 @@ KNOWN_UPWARD = {
     ("governance/reporting.py", "workflow.rights"),
     ("governance/reporting.py", "notifications.audiences"),
     ("governance/services.py", "workflow.rights"),
-    ("governance/views.py", "workflow"),
     ("workflow/selectors.py", "notifications.models"),
 }
 
