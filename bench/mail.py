@@ -113,7 +113,7 @@ def _worker(port: int) -> tuple[subprocess.Popen, Path]:
 def _rows(count: int, tag: str) -> list[int]:
     from django.contrib.auth import get_user_model
 
-    from notifications.models import OutboxMessage
+    from outbox.models import OutboxMessage
 
     user, _ = get_user_model().objects.get_or_create(
         username="bench", defaults={"email": "bench@bochum.example"}
@@ -135,7 +135,7 @@ def _rows(count: int, tag: str) -> list[int]:
 
 
 def bench_batches(sink: Sink, mails: int) -> float:
-    from notifications.outbox import dispatch_waiting
+    from outbox.delivery import dispatch_waiting
 
     _rows(mails, "batch")
     before = sink.count()
@@ -157,8 +157,8 @@ def bench_batches(sink: Sink, mails: int) -> float:
 def bench_baseline(sink: Sink, mails: int) -> float:
     from celery import current_app
 
-    from notifications.models import OutboxMessage
-    from notifications.outbox import DELIVER_TASK
+    from outbox.delivery import DELIVER_TASK
+    from outbox.models import OutboxMessage
 
     ids = _rows(mails, "single")
     OutboxMessage.objects.filter(pk__in=ids).update(enqueued_at=django.utils.timezone.now())
@@ -181,9 +181,9 @@ def bench_reports(sink: Sink, reports: int) -> None:
     from django.contrib.auth import get_user_model
 
     from governance.models import KaStatus, Kernaktivitaet, Kompetenz, Statusbericht
-    from notifications.models import OutboxMessage, OutboxState
     from notifications.rules import BERLIN
     from notifications.sweep import sweep
+    from outbox.models import OutboxMessage, OutboxState
 
     today = date.today()
     while today.weekday() >= 5:

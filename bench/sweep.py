@@ -90,9 +90,9 @@ def fill(deadlines: int) -> None:
 
 
 def bench_sweep(deadlines: int) -> None:
-    from notifications.models import OutboxMessage
     from notifications.rules import BERLIN
     from notifications.sweep import reminders_insert
+    from outbox.models import OutboxMessage
 
     now = datetime.combine(TODAY, dtime(8, 0), tzinfo=BERLIN)
     t0 = time.perf_counter()
@@ -114,7 +114,7 @@ def _outbox_rows(mails: int, tag: str) -> list[int]:
     from django.contrib.auth import get_user_model
 
     from governance.models import AuditEvent, Kernaktivitaet
-    from notifications.models import OutboxMessage
+    from outbox.models import OutboxMessage
 
     user, _created = get_user_model().objects.get_or_create(
         username="bench", defaults={"email": "bench@bochum.example"}
@@ -150,9 +150,9 @@ class Counter:
 
 def bench_delivery(mails: int, port: int) -> None:
     """One process calling the delivery service in a loop (no broker): the cost of one mail."""
-    from notifications import outbox
     from notifications.emails import build_message
-    from notifications.models import OutboxMessage, OutboxState
+    from outbox import delivery
+    from outbox.models import OutboxMessage, OutboxState
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
@@ -165,7 +165,7 @@ def bench_delivery(mails: int, port: int) -> None:
     t0 = time.perf_counter()
     for pk in ids:
         t1 = time.perf_counter()
-        assert outbox.deliver(pk, builder=build_message).state == OutboxState.SENT
+        assert delivery.deliver(pk, builder=build_message).state == OutboxState.SENT
         durations.append(time.perf_counter() - t1)
     elapsed = time.perf_counter() - t0
     print(
@@ -178,8 +178,8 @@ def bench_delivery(mails: int, port: int) -> None:
 
 def bench_worker_delivery(mails: int, port: int, concurrency: int) -> None:
     """A real worker process (prefork) fed through Redis, as in production."""
-    from notifications.models import OutboxMessage
-    from notifications.outbox import dispatch_waiting
+    from outbox.delivery import dispatch_waiting
+    from outbox.models import OutboxMessage
 
     broker = settings.CELERY_BROKER_URL
     if not broker.startswith("redis"):

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "viewflow",
     "viewflow.workflow",
     "django_celery_beat",
+    "outbox",
     "governance",
     "workflow",
     "notifications",
@@ -290,7 +291,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-# --- Notifications (outbox delivery; see notifications/outbox.py) -----------------------------------------
+# --- Notifications (outbox delivery; see outbox/delivery.py) ---------------------------------------------
 # A worker's claim reaches one mail's worst-case send (EMAIL_TIMEOUT times every SMTP command of that mail,
 # plus NOTIFICATIONS_LEASE_MARGIN_SECONDS) plus this; it is renewed before a mail it would not outlast. The
 # rows of a worker that died are taken over after at most that long.

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from notifications.models import DeadlineSettings
-from notifications.outbox import Mail, enqueue
+from outbox.delivery import Mail, enqueue
 from workflow import rights
 from workflow.rights import Action, Role
 

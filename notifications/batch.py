@@ -18,10 +18,10 @@ from django.db.models import Max
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from governance.models import AuditEvent, Kernaktivitaet, Kompetenz, Resolution, Statusbericht
+from outbox.delivery import batch_scope
 from workflow.models import Vertretung
 
 from .models import DeadlineSettings, NotificationPreference, ReminderRule
-from .outbox import batch_scope
 
 User = get_user_model()
 

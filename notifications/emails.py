@@ -11,11 +11,11 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from governance.models import KaStatus
+from outbox.models import OutboxMessage
 from workflow.rights import Role
 
 from . import audiences, batch, links
 from .messages import PREPARERS, Prepared
-from .models import OutboxMessage
 from .rules import local_today
 
 

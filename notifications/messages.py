@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, StatusberichtState
 from governance.report_selectors import statusbericht_overdue_by_deadline_list
+from outbox.delivery import Skip
+from outbox.models import OutboxMessage
 from workflow.rights import Role
 
 from . import audiences, links, sentences
 from .batch import Batch
-from .models import Audience, DeadlineSettings, OutboxMessage, ReminderRule, RuleKind
-from .outbox import Skip
+from .models import Audience, DeadlineSettings, ReminderRule, RuleKind
 from .rules import rule_windows
 
 

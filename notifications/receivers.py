@@ -13,11 +13,11 @@ from django.utils import timezone
 from guardian.shortcuts import get_users_with_perms
 
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet
+from outbox.delivery import Mail, enqueue
 from workflow.signals import ka_transitioned, tasks_created
 
 from . import audiences, links
 from .models import DeadlineSettings
-from .outbox import Mail, enqueue
 
 User = get_user_model()
 

@@ -32,16 +32,10 @@ from governance.models import (
     StatusberichtState,
 )
 from governance.reporting import statusberichte_schedule_run
+from outbox.delivery import dispatch_waiting, retry_after_outage
+from outbox.models import OutboxMessage
 
-from .models import (
-    DeadlineSettings,
-    OutboxMessage,
-    ReminderRule,
-    RuleKind,
-    SweepProblem,
-    SweepProblemStage,
-)
-from .outbox import dispatch_waiting, retry_after_outage
+from .models import DeadlineSettings, ReminderRule, RuleKind, SweepProblem, SweepProblemStage
 from .problems import problem_record, problems_clear
 from .rules import BERLIN, RuleWindow, rule_windows, sending_time
 
@@ -346,7 +340,15 @@ def sweep(now: datetime | None = None) -> SweepResult | None:
             return None
         created, reminders, digests = reminders_insert(now)
         try:
-            retry_after_outage()
+            outage = retry_after_outage()
+            if outage.error:
+                problem_record(
+                    SweepProblemStage.SMTP,
+                    f"Der Mailserver antwortet nicht ({outage.error}); {outage.waiting} Mails warten und "
+                    "gehen automatisch hinaus, sobald er wieder antwortet.",
+                )
+            elif outage.waiting:
+                problems_clear(SweepProblemStage.SMTP)
         except Exception as exc:
             logger.exception("Checking the mail server after an outage failed")
             problem_record(SweepProblemStage.SMTP, f"{type(exc).__name__}: {exc}")

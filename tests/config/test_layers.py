@@ -1,6 +1,6 @@
-"""The apps are layered one way: governance <- workflow <- notifications <- config. A module may import its
-own app and the apps below it, never one above (whether at the top of the module or inside a function, where
-an import would only hide the cycle).
+"""The apps are layered one way: outbox <- governance <- workflow <- notifications <- config. A module may
+import its own app and the apps below it, never one above (whether at the top of the module or inside a
+function, where an import would only hide the cycle).
 
 The imports that still run upward are listed in ``KNOWN_UPWARD`` until the refactoring that removes them
 lands; the list may only shrink: a new upward import fails the test, and so does a listed one that is gone
@@ -11,14 +11,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ("governance", "workflow", "notifications", "config")
+LAYERS = ("outbox", "governance", "workflow", "notifications", "config")
 
 # (module, imported module); each of these moves in the layering refactoring (status-report services and
 # DeadlineSettings to workflow, the outbox to an app of its own below governance).
 KNOWN_UPWARD = {
     ("governance/report_selectors.py", "workflow.rights"),
     ("governance/reporting.py", "notifications.models"),
-    ("governance/reporting.py", "notifications.outbox"),
     ("governance/reporting.py", "workflow"),
     ("governance/reporting.py", "workflow.rights"),
     ("governance/reporting.py", "notifications.audiences"),
@@ -64,8 +63,8 @@ def test_the_list_of_known_upward_imports_only_shrinks() -> None:
 def test_the_walk_sees_an_upward_import(tmp_path, monkeypatch) -> None:
     app = tmp_path / "governance"
     app.mkdir()
-    (app / "bad.py").write_text("def f():\n    from notifications.models import OutboxMessage\n")
-    for other in LAYERS[1:]:
+    (app / "bad.py").write_text("def f():\n    from notifications.models import ReminderRule\n")
+    for other in set(LAYERS) - {"governance"}:
         (tmp_path / other).mkdir()
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert upward_imports() == {("governance/bad.py", "notifications.models")}

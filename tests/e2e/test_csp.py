@@ -73,7 +73,7 @@ def test_admin_pages_run_under_the_policy(page: Any, live_server: Any, strategy:
         f"/admin/governance/kompetenz/{kompetenz.pk}/permissions/",
         f"/admin/auth/user/{admin.pk}/change/",
         "/admin/django_celery_beat/periodictask/add/",
-        "/admin/notifications/outboxmessage/",
+        "/admin/outbox/outboxmessage/",
     ):
         response = page.goto(path)
         assert response.status == 200, path

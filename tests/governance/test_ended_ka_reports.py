@@ -27,9 +27,9 @@ from governance.models import (
 )
 from governance.reporting import statusberichte_schedule_run
 from governance.services import kernaktivitaet_set_projektgruppe
-from notifications.models import OutboxMessage
 from notifications.rules import BERLIN
 from notifications.sweep import reminders_insert
+from outbox.models import OutboxMessage
 from workflow import services
 from workflow.rights import Action, Role, role_groups_ensure
 

@@ -2,8 +2,8 @@ from datetime import date, timedelta
 
 import time_machine
 
-from notifications.models import OutboxMessage
 from notifications.sweep import reminders_insert
+from outbox.models import OutboxMessage
 
 from .conftest import morning
 

@@ -8,10 +8,10 @@ from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
 from governance.models import AuditEvent, KaStatus
-from notifications import outbox
 from notifications.emails import build_message
-from notifications.models import OutboxMessage, OutboxState
 from notifications.schedule import PERIODIC_TASKS, schedule_install
+from outbox import delivery
+from outbox.models import OutboxMessage, OutboxState
 from tests.otp import verify_second_factor
 
 from .conftest import make_ka, morning
@@ -51,10 +51,16 @@ def admin_client_logged_in(client, db, settings):
 
 
 @pytest.mark.parametrize(
-    "model", ["outboxmessage", "reminderrule", "deadlinesettings", "notificationpreference"]
+    "model",
+    [
+        "notifications/reminderrule",
+        "notifications/deadlinesettings",
+        "notifications/notificationpreference",
+        "outbox/outboxmessage",
+    ],
 )
 def test_admin_lists_every_notifications_model(admin_client_logged_in, model) -> None:
-    assert admin_client_logged_in.get(f"/admin/notifications/{model}/", secure=True).status_code == 200
+    assert admin_client_logged_in.get(f"/admin/{model}/", secure=True).status_code == 200
 
 
 def test_failed_mails_can_be_filtered_in_the_admin(admin_client_logged_in) -> None:
@@ -62,9 +68,7 @@ def test_failed_mails_can_be_filtered_in_the_admin(admin_client_logged_in) -> No
         key="a", template="aufgaben_neu", state=OutboxState.FAILED, last_error="boom"
     )
     OutboxMessage.objects.create(key="b", template="aufgaben_neu", state=OutboxState.SENT)
-    response = admin_client_logged_in.get(
-        "/admin/notifications/outboxmessage/?state__exact=failed", secure=True
-    )
+    response = admin_client_logged_in.get("/admin/outbox/outboxmessage/?state__exact=failed", secure=True)
     assert response.status_code == 200
     assert list(response.context["cl"].result_list.values_list("key", flat=True)) == ["a"]
 
@@ -83,7 +87,7 @@ def test_overdue_decision_reminds_the_role_that_owns_it(people) -> None:
     with time_machine.travel(morning(date(2027, 3, 16)), tick=False):  # deadline 15.03. (14 days)
         reminders_insert()
         row = OutboxMessage.objects.get(key__startswith=f"entscheidung:{ka.pk}:")
-        assert outbox.deliver(row.pk, builder=build_message).state == OutboxState.SENT
+        assert delivery.deliver(row.pk, builder=build_message).state == OutboxState.SENT
     (sent,) = mail.outbox
     assert sent.to == ["vorstand@bochum.example"]
     assert sent.subject == (
@@ -107,7 +111,7 @@ def test_a_taken_decision_drops_its_pending_reminder(people) -> None:
         reminders_insert()
         Kernaktivitaet.objects.filter(pk=ka.pk).update(status=KaStatus.COUNCIL)
         row = OutboxMessage.objects.get(key__startswith=f"entscheidung:{ka.pk}:")
-        assert outbox.deliver(row.pk, builder=build_message).state == OutboxState.CANCELLED
+        assert delivery.deliver(row.pk, builder=build_message).state == OutboxState.CANCELLED
     assert mail.outbox == []
 
 
@@ -140,7 +144,7 @@ def test_a_failed_mail_shows_its_error_in_the_admin(admin_client_logged_in) -> N
     row = OutboxMessage.objects.create(
         key="c", template="aufgaben_neu", state=OutboxState.FAILED, last_error="SMTPRecipientsRefused: 550"
     )
-    response = admin_client_logged_in.get(f"/admin/notifications/outboxmessage/{row.pk}/change/", secure=True)
+    response = admin_client_logged_in.get(f"/admin/outbox/outboxmessage/{row.pk}/change/", secure=True)
     assert response.status_code == 200
     assert "SMTPRecipientsRefused: 550" in response.content.decode()
 
@@ -151,7 +155,7 @@ def test_failed_mails_are_put_back_by_the_admin_action(
     row = OutboxMessage.objects.create(key="d", template="aufgaben_neu", state=OutboxState.FAILED, attempts=5)
     with django_capture_on_commit_callbacks(execute=False):
         response = admin_client_logged_in.post(
-            "/admin/notifications/outboxmessage/",
+            "/admin/outbox/outboxmessage/",
             {"action": "retry", "_selected_action": [row.pk]},
             secure=True,
         )

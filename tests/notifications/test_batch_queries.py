@@ -9,11 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from governance.models import AuditEvent, KaStatus
-from notifications import outbox
 from notifications.emails import build_message
-from notifications.models import OutboxMessage, OutboxState
-from notifications.outbox import Mail, enqueue
 from notifications.sweep import reminders_insert
+from outbox import delivery
+from outbox.delivery import Mail, enqueue
+from outbox.models import OutboxMessage, OutboxState
 from workflow.models import Vertretung
 
 from .conftest import make_ka, make_user, morning, report
@@ -66,7 +66,7 @@ def _deliver_all(people, rounds: range) -> tuple[int, int]:
     with time_machine.travel(morning(TODAY, 9), tick=False):
         reminders_insert()
         with CaptureQueriesContext(connection) as queries:
-            results = outbox.deliver_batch(builder=build_message, limit=1000)
+            results = delivery.deliver_batch(builder=build_message, limit=1000)
     assert [r.state for r in results] == [OutboxState.SENT] * (KINDS * len(rounds) + 1)
     # The weekly digest went with it; the next batch of this test carries one again.
     OutboxMessage.objects.filter(template="wochenuebersicht").delete()

@@ -7,10 +7,11 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 
 from governance.reporting import statusbericht_submit
-from notifications import outbox
 from notifications.emails import build_message
-from notifications.models import DeadlineSettings, NotificationPreference, OutboxMessage, OutboxState
+from notifications.models import DeadlineSettings, NotificationPreference
 from notifications.sweep import reminders_insert
+from outbox import delivery
+from outbox.models import OutboxMessage, OutboxState
 from workflow.models import Vertretung
 
 from .conftest import morning, report
@@ -28,7 +29,7 @@ def write_reminder(people, day: date, rule: str):
 
 def deliver_on(day: date, pk: int, hour: int = 8) -> str:
     with time_machine.travel(morning(day, hour) + timedelta(minutes=1), tick=False):
-        return outbox.deliver(pk, builder=build_message).state
+        return delivery.deliver(pk, builder=build_message).state
 
 
 def test_overdue_notice_says_what_and_until_when_and_links_to_the_report_form(people, settings) -> None:
@@ -175,7 +176,7 @@ def test_failed_rows_can_be_put_back(people, unreachable_smtp) -> None:
     _bericht, row = write_reminder(people, date(2027, 3, 18), "bericht-ueberfaellig")
     for h in (8, 9, 10):
         deliver_on(date(2027, 3, 18), row.pk, hour=h)
-    assert outbox.retry_failed([row.pk]) == 1
+    assert delivery.retry_failed([row.pk]) == 1
     row.refresh_from_db()
     assert (row.state, row.attempts) == (OutboxState.PENDING, 0)
 

@@ -15,11 +15,12 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
 from django.utils import timezone
 
-from notifications import outbox
 from notifications.emails import build_message, message_id
-from notifications.models import OutboxMessage, OutboxState, SweepProblem
-from notifications.outbox import Mail, enqueue
-from notifications.sweep import reminders_insert
+from notifications.models import SweepProblem
+from notifications.sweep import reminders_insert, sweep
+from outbox import delivery
+from outbox.delivery import Mail, enqueue
+from outbox.models import OutboxMessage, OutboxState
 
 from .conftest import morning, report
 from .integration import free_port
@@ -97,7 +98,7 @@ def _mail_to(people, key: str = "aufgaben:1:x") -> OutboxMessage:
 
 def _deliver(pk: int, at: Any = None) -> str:
     with time_machine.travel(at or morning(DUE, 9), tick=False):
-        return outbox.deliver(pk, builder=build_message).state
+        return delivery.deliver(pk, builder=build_message).state
 
 
 # (b) superseded reminders
@@ -167,13 +168,13 @@ def test_the_lease_outlasts_every_mails_worst_case_send_and_is_renewed_while_a_b
     SlowBackend.remaining = []
     with time_machine.travel(morning(DUE, 9), tick=False) as traveller:
         SlowBackend.traveller = traveller
-        results = outbox.deliver_batch(builder=build_message, limit=10)
+        results = delivery.deliver_batch(builder=build_message, limit=10)
     assert [r.state for r in results] == [OutboxState.SENT] * 6
     # Each send began with at least its own worst case left on the claim (3 recipients, connection open).
-    worst = outbox.worst_case_seconds(3, connect=False)
+    worst = delivery.worst_case_seconds(3, connect=False)
     assert len(SlowBackend.remaining) == 6 and min(SlowBackend.remaining) >= worst
     # 6 sends of 200 s: far beyond the first lease, so it was renewed on the way.
-    assert outbox.lease_seconds(0) < 6 * 200
+    assert delivery.lease_seconds(0) < 6 * 200
 
 
 def test_a_dead_workers_batch_is_taken_over_after_one_mails_worst_case_not_the_whole_batchs(
@@ -184,33 +185,33 @@ def test_a_dead_workers_batch_is_taken_over_after_one_mails_worst_case_not_the_w
     for n in range(50):
         _mail_to(people, key=f"aufgaben:{n}:x")
     with time_machine.travel(morning(DUE, 9), tick=False):
-        dead_token, dead_rows = outbox._claim(None, 50)  # the worker dies here, before sending anything
+        dead_token, dead_rows = delivery._claim(None, 50)  # the worker dies here, before sending anything
     assert len(dead_rows) == 50
     # 50 mails' worst case would be (5 + 3 * 50 + 150) * 30 s, over two hours; the claim ends within minutes.
-    lease = outbox.lease_seconds(0)
-    assert lease <= outbox.worst_case_seconds(0) + 60 < 15 * 60
+    lease = delivery.lease_seconds(0)
+    assert lease <= delivery.worst_case_seconds(0) + 60 < 15 * 60
     with time_machine.travel(morning(DUE, 9) + timedelta(seconds=lease - 1), tick=False):
-        assert outbox._claim(None, 50)[1] == []
+        assert delivery._claim(None, 50)[1] == []
     with time_machine.travel(morning(DUE, 9) + timedelta(seconds=lease + 1), tick=False):
-        token, rows = outbox._claim(None, 50)
+        token, rows = delivery._claim(None, 50)
     assert len(rows) == 50 and token != dead_token
 
 
 def test_a_worker_whose_lease_ran_out_cannot_mark_the_row_of_the_worker_that_took_over(people) -> None:
     row = _mail_to(people)
     with time_machine.travel(morning(DUE, 9), tick=False):
-        slow_token, slow_rows = outbox._claim([row.pk], 1)
+        slow_token, slow_rows = delivery._claim([row.pk], 1)
     assert slow_rows
     # The slow worker's lease ends; a second worker claims the row and delivers it.
     with time_machine.travel(morning(DUE, 12), tick=False):
-        fast_token, fast_rows = outbox._claim([row.pk], 1)
+        fast_token, fast_rows = delivery._claim([row.pk], 1)
         assert fast_rows and fast_token != slow_token
         # The slow worker goes on now: renewing its lease before the send finds the claim gone, so it
         # neither sends nor marks anything.
-        assert outbox._deliver_claimed(slow_rows, slow_token, build_message) == []
+        assert delivery._deliver_claimed(slow_rows, slow_token, build_message) == []
         current = OutboxMessage.objects.get(pk=row.pk)
         assert (current.state, current.claim_token) == (OutboxState.SENDING, fast_token)
-        (fast,) = outbox._deliver_claimed(fast_rows, fast_token, build_message)
+        (fast,) = delivery._deliver_claimed(fast_rows, fast_token, build_message)
     assert fast.state == OutboxState.SENT
     assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [message_id(row.key)]
 
@@ -299,7 +300,7 @@ def test_the_admin_shows_each_recipients_answer(
     smtp_server.answers["projekt2@bochum.example"] = "550 5.1.1 no such user"
     row = _mail_to(people)
     _deliver(row.pk)
-    page = admin_client_logged_in.get(f"/admin/notifications/outboxmessage/{row.pk}/change/", secure=True)
+    page = admin_client_logged_in.get(f"/admin/outbox/outboxmessage/{row.pk}/change/", secure=True)
     text = page.content.decode()
     assert "projekt2@bochum.example: abgelehnt (550 5.1.1 no such user)" in text
 
@@ -311,7 +312,7 @@ def test_a_batch_goes_over_one_smtp_connection(people, smtp_server) -> None:
     for n in range(30):
         _mail_to(people, key=f"aufgaben:{n}:batch")
     with time_machine.travel(morning(DUE, 9), tick=False):
-        results = outbox.deliver_batch(builder=build_message, limit=50)
+        results = delivery.deliver_batch(builder=build_message, limit=50)
     assert [r.state for r in results] == [OutboxState.SENT] * 30
     assert smtp_server.connections == 1
     assert len({mid for _rcpt, mid in smtp_server.received}) == 30
@@ -327,10 +328,14 @@ def test_after_a_long_outage_transiently_failed_rows_go_out_once_the_server_answ
         _deliver(row.pk, morning(DUE, hour))
     row.refresh_from_db()
     assert (row.state, row.transient) == (OutboxState.FAILED, True)
-    assert outbox.retry_after_outage() == 0
+    check = delivery.retry_after_outage()
+    assert (check.waiting, check.requeued) == (1, 0) and "ConnectionRefused" in check.error
+    sweep(now=morning(DUE, 11))  # the sweep shows the outage in the admin
     assert SweepProblem.objects.get(stage="smtp").message.startswith("Der Mailserver antwortet nicht")
     settings.EMAIL_PORT = port  # the server is back
-    assert outbox.retry_after_outage() == 1
+    sweep(now=morning(DUE, 12))
     assert not SweepProblem.objects.filter(stage="smtp").exists()
+    row.refresh_from_db()
+    assert (row.state, row.transient, row.attempts) == (OutboxState.PENDING, False, 0)
     assert _deliver(row.pk, morning(DUE, 12)) == OutboxState.SENT
     assert len(smtp_server.received) == 1

@@ -17,10 +17,10 @@ from django.db import connection, transaction
 from governance.models import Statusbericht, StatusberichtState
 from governance.reporting import add_months
 from notifications.emails import message_id
-from notifications.models import OutboxMessage, OutboxState
-from notifications.outbox import Mail, enqueue
 from notifications.rules import BERLIN
 from notifications.sweep import sweep
+from outbox.delivery import Mail, enqueue
+from outbox.models import OutboxMessage, OutboxState
 
 from .conftest import People, make_ka
 from .integration import BASE_DIR, PYTHON, ThrowawayRedis, Worker, free_port, worker_env

@@ -28,9 +28,9 @@ from governance.models import (
     StatusberichtState,
 )
 from notifications.emails import build_message
-from notifications.models import OutboxMessage
-from notifications.outbox import Mail, enqueue
 from notifications.rules import BERLIN
+from outbox.delivery import Mail, enqueue
+from outbox.models import OutboxMessage
 from workflow import services
 from workflow.rights import Action, Role
 

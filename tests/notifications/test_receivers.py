@@ -9,10 +9,10 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from governance.models import AuditEvent, KaStatus
-from notifications import outbox
 from notifications.emails import build_message
-from notifications.models import OutboxMessage
 from notifications.rules import BERLIN
+from outbox import delivery
+from outbox.models import OutboxMessage
 from workflow.models import Vertretung
 from workflow.rights import Role
 from workflow.signals import ka_transitioned, tasks_created
@@ -42,7 +42,7 @@ def test_project_group_learns_the_outcome_of_a_decision(people, django_capture_o
     row = OutboxMessage.objects.get(key=f"ka-entscheidung:{event.pk}")
     assert row.to_users == [people.pg.pk]
     with django_capture_on_commit_callbacks(execute=False):
-        outbox.deliver(row.pk, builder=build_message)
+        delivery.deliver(row.pk, builder=build_message)
     from django.core import mail
 
     (sent,) = mail.outbox
@@ -106,7 +106,7 @@ def test_a_tranche_creating_many_tasks_sends_one_mail_listing_them(people) -> No
     assert row.context["aufgaben"][0]["titel"] == "Ratsbeschluss erfassen"
     assert row.context["aufgaben"][0]["link"].endswith(f"/aufgaben/{tasks[0].pk}/")
     assert row.context["aufgaben"][0]["ka"].startswith(tasks[0].process.coerced.kernaktivitaet.code)
-    outbox.deliver(row.pk, builder=build_message)
+    delivery.deliver(row.pk, builder=build_message)
     from django.core import mail
 
     # the council record is due 7 days later (DeadlineSettings.frist_ratsbeschluss_tage)
@@ -137,7 +137,7 @@ def test_a_deputy_gets_the_task_mail_of_the_absent_person(people) -> None:
     )
     with transaction.atomic():
         tasks_created.send(sender=None, tasks=_tasks(people, [], 1), reason="")
-    outbox.deliver(OutboxMessage.objects.get().pk, builder=build_message)
+    delivery.deliver(OutboxMessage.objects.get().pk, builder=build_message)
     from django.core import mail
 
     assert sorted(mail.outbox[0].to) == ["vertretung@bochum.example", "vorstand@bochum.example"]

@@ -15,7 +15,8 @@ from governance.reporting import (
     statusbericht_submit,
     statusberichte_schedule,
 )
-from notifications.models import DeadlineSettings, OutboxMessage
+from notifications.models import DeadlineSettings
+from outbox.models import OutboxMessage
 
 from .conftest import make_ka, morning, report
 from .helpers import report_rule_days, sweep_days
@@ -188,11 +189,11 @@ def test_reports_of_a_merged_ka_stay_readable_from_the_target(people) -> None:
 
 
 def _deliver_all() -> None:
-    from notifications import outbox
     from notifications.emails import build_message
+    from outbox import delivery
 
     for pk in OutboxMessage.objects.filter(state="pending").order_by("pk").values_list("pk", flat=True):
-        outbox.deliver(pk, builder=build_message)
+        delivery.deliver(pk, builder=build_message)
 
 
 def test_reviewers_are_told_of_a_submitted_report(people) -> None:

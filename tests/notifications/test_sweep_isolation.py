@@ -13,11 +13,12 @@ from django.db import connection
 
 from governance.models import Kernaktivitaet, Statusbericht
 from governance.reporting import add_months, next_due_date, statusberichte_schedule_run
-from notifications import outbox
 from notifications.emails import build_message
 from notifications.messages import decision_deadline
-from notifications.models import DeadlineSettings, OutboxMessage, OutboxState, SweepProblem
+from notifications.models import DeadlineSettings, SweepProblem
 from notifications.sweep import reminders_insert
+from outbox import delivery
+from outbox.models import OutboxMessage, OutboxState
 
 from .conftest import make_ka, morning, report
 
@@ -42,7 +43,7 @@ def _deliver_all(day: date) -> list[str]:
     """Deliver every waiting row as a worker would; the subjects of the mails that went out."""
     with time_machine.travel(morning(day, 9), tick=False):
         for pk in OutboxMessage.objects.filter(state=OutboxState.PENDING).values_list("pk", flat=True):
-            outbox.deliver(pk, builder=build_message)
+            delivery.deliver(pk, builder=build_message)
     return [str(m.subject) for m in mail.outbox]
 
 

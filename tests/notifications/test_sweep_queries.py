@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from governance.models import KaStatus, Kernaktivitaet, Statusbericht
-from notifications.models import OutboxMessage
 from notifications.sweep import reminders_insert
+from outbox.models import OutboxMessage
 
 from .conftest import morning
 

@@ -3,9 +3,9 @@ inbox and a mail in the outbox, in the same transaction."""
 
 from django.core import mail
 
-from notifications import outbox
 from notifications.emails import build_message
-from notifications.models import OutboxMessage
+from outbox import delivery
+from outbox.models import OutboxMessage
 from workflow import services
 
 
@@ -17,7 +17,7 @@ def test_a_submitted_proposal_mails_the_strategiezirkel_its_new_task(people) -> 
     row = OutboxMessage.objects.get(template="aufgaben_neu")
     assert row.to_users == [people.zirkel.pk]
     assert not OutboxMessage.objects.filter(template="ka_entscheidung").exists()  # own submission
-    outbox.deliver(row.pk, builder=build_message)
+    delivery.deliver(row.pk, builder=build_message)
     (sent,) = mail.outbox
     assert sent.to == ["zirkel@bochum.example"]
     assert sent.subject.startswith("1 neue Aufgabe in Ihrem Posteingang: Vorschlag prüfen (zu erledigen bis ")
@@ -39,7 +39,7 @@ def test_the_project_group_learns_that_the_zirkel_returned_its_proposal(people) 
     )
     row = OutboxMessage.objects.get(template="ka_entscheidung")
     assert row.to_users == [people.pg.pk]
-    outbox.deliver(row.pk, builder=build_message)
+    delivery.deliver(row.pk, builder=build_message)
     sent = mail.outbox[-1]
     assert sent.to == ["projekt@bochum.example"]
     assert sent.subject == (

@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from governance.models import Statusbericht
 from governance.reporting import statusbericht_submit
-from notifications.models import OutboxMessage, OutboxState
-from notifications.outbox import DELIVER_TASK
 from notifications.rules import next_working_day
 from notifications.sweep import sweep
+from outbox.delivery import DELIVER_TASK
+from outbox.models import OutboxMessage, OutboxState
 from tests.conftest import service_missing
 
 from .conftest import People, make_ka, morning

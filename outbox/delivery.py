@@ -588,32 +588,33 @@ def retry_failed(ids: Iterable[int]) -> int:
     return count
 
 
-def retry_after_outage() -> int:
-    """Rows that failed for transient reasons (the server unreachable or answering 4xx longer than the retry
-    budget) go back to the queue once the server answers again; until then the outage is noted for the
-    admin. Called by the sweep; costs one query while nothing failed."""
-    from .models import SweepProblemStage
-    from .problems import problem_record, problems_clear
+@dataclass(frozen=True)
+class OutageCheck:
+    """What ``retry_after_outage`` found: how many rows wait for the server, and its error while down."""
 
+    waiting: int = 0
+    requeued: int = 0
+    error: str = ""
+
+
+def retry_after_outage() -> OutageCheck:
+    """Rows that failed for transient reasons (the server unreachable or answering 4xx longer than the retry
+    budget) go back to the queue once the server answers again; until then the caller is told the server's
+    error (the sweep shows it to the admin). Costs one query while nothing failed."""
     failed = list(
         OutboxMessage.objects.filter(state=OutboxState.FAILED, transient=True).values_list("pk", flat=True)
     )
     if not failed:
-        return 0
+        return OutageCheck()
     backend = get_connection(fail_silently=False)
     try:
         backend.open()
     except Exception as exc:
-        problem_record(
-            SweepProblemStage.SMTP,
-            f"Der Mailserver antwortet nicht ({type(exc).__name__}: {exc}); {len(failed)} Mails warten "
-            "und gehen automatisch hinaus, sobald er wieder antwortet.",
-        )
-        return 0
+        return OutageCheck(waiting=len(failed), error=f"{type(exc).__name__}: {exc}")
     finally:
         with contextlib.suppress(Exception):
             backend.close()
-    problems_clear(SweepProblemStage.SMTP)
-    return OutboxMessage.objects.filter(pk__in=failed, state=OutboxState.FAILED, transient=True).update(
+    requeued = OutboxMessage.objects.filter(pk__in=failed, state=OutboxState.FAILED, transient=True).update(
         state=OutboxState.PENDING, attempts=0, next_attempt_at=None, enqueued_at=None, transient=False
     )
+    return OutageCheck(waiting=len(failed), requeued=requeued)
