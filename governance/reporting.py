@@ -15,9 +15,9 @@ from django.db.models import Exists, Max, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from notifications.models import DeadlineSettings
 from outbox.delivery import Mail, enqueue
 from workflow import rights
+from workflow.models import DeadlineSettings
 from workflow.rights import Action, Role
 
 from .models import (

@@ -4,25 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import DeadlineSettings, NotificationPreference, ReminderRule, SweepProblem
-
-
-@admin.register(DeadlineSettings)
-class DeadlineSettingsAdmin(admin.ModelAdmin):
-    list_display = [
-        "__str__",
-        "berichtsintervall_monate",
-        "frist_pruefung_tage",
-        "frist_vorstand_tage",
-        "frist_ratsbeschluss_tage",
-        "versandstunde",
-    ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return not DeadlineSettings.objects.exists()
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+from .models import NotificationPreference, ReminderRule, SweepProblem
 
 
 @admin.register(ReminderRule)

@@ -19,9 +19,9 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from governance.models import AuditEvent, Kernaktivitaet, Kompetenz, Resolution, Statusbericht
 from outbox.delivery import batch_scope
-from workflow.models import Vertretung
+from workflow.models import DeadlineSettings, Vertretung
 
-from .models import DeadlineSettings, NotificationPreference, ReminderRule
+from .models import NotificationPreference, ReminderRule
 
 User = get_user_model()
 

@@ -17,11 +17,12 @@ from governance.models import AuditEvent, KaStatus, Kernaktivitaet, Statusberich
 from governance.report_selectors import statusbericht_overdue_by_deadline_list
 from outbox.delivery import Skip
 from outbox.models import OutboxMessage
+from workflow.models import DeadlineSettings
 from workflow.rights import Role
 
 from . import audiences, links, sentences
 from .batch import Batch
-from .models import Audience, DeadlineSettings, ReminderRule, RuleKind
+from .models import Audience, ReminderRule, RuleKind
 from .rules import rule_windows
 
 

@@ -14,10 +14,10 @@ from guardian.shortcuts import get_users_with_perms
 
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet
 from outbox.delivery import Mail, enqueue
+from workflow.models import DeadlineSettings
 from workflow.signals import ka_transitioned, tasks_created
 
 from . import audiences, links
-from .models import DeadlineSettings
 
 User = get_user_model()
 

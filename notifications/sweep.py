@@ -34,8 +34,9 @@ from governance.models import (
 from governance.reporting import statusberichte_schedule_run
 from outbox.delivery import dispatch_waiting, retry_after_outage
 from outbox.models import OutboxMessage
+from workflow.models import DeadlineSettings
 
-from .models import DeadlineSettings, ReminderRule, RuleKind, SweepProblem, SweepProblemStage
+from .models import ReminderRule, RuleKind, SweepProblem, SweepProblemStage
 from .problems import problem_record, problems_clear
 from .rules import BERLIN, RuleWindow, rule_windows, sending_time
 

@@ -1,8 +1,9 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from governance.admin import AuditedAdmin
 
-from .models import KaProcess, Vertretung
+from .models import DeadlineSettings, KaProcess, Vertretung
 
 
 @admin.register(Vertretung)
@@ -32,4 +33,22 @@ class KaProcessAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DeadlineSettings)
+class DeadlineSettingsAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "berichtsintervall_monate",
+        "frist_pruefung_tage",
+        "frist_vorstand_tage",
+        "frist_ratsbeschluss_tage",
+        "versandstunde",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not DeadlineSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -1,8 +1,84 @@
+from email.utils import parseaddr
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
+
+
+def validate_sender(value: str) -> None:
+    """A sender as mail programs write it: an address, optionally with a name („Name <adresse@host>“)."""
+    _name, address = parseaddr(value)
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise ValidationError(
+            _("Bitte geben Sie eine Absenderadresse an, z. B. „Bochum Strategie <strategie@bochum.de>“."),
+            code="invalid_sender",
+        ) from exc
+
+
+class DeadlineSettings(models.Model):
+    """The one row of deadline settings (report period, decision time limits, sending time, sender)."""
+
+    berichtsintervall_monate = models.PositiveSmallIntegerField(
+        _("Berichtsintervall (Monate)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text=_("Allgemeines Intervall der Sachstandsberichte; je KA überschreibbar"),
+    )
+    nachbesserung_tage = models.PositiveSmallIntegerField(
+        _("Frist nach Rückgabe (Tage)"),
+        default=14,
+        validators=[MinValueValidator(1)],
+        help_text=_("Ein zurückgegebener Bericht ist nach so vielen Tagen erneut fällig"),
+    )
+    frist_pruefung_tage = models.PositiveSmallIntegerField(
+        _("Frist Prüfung im Strategiezirkel (Tage)"), default=21, validators=[MinValueValidator(1)]
+    )
+    frist_vorstand_tage = models.PositiveSmallIntegerField(
+        _("Frist Entscheidung Verwaltungsvorstand (Tage)"), default=14, validators=[MinValueValidator(1)]
+    )
+    frist_ratsbeschluss_tage = models.PositiveSmallIntegerField(
+        _("Frist Erfassung Ratsbeschluss nach der Sitzung (Tage)"),
+        default=7,
+        validators=[MinValueValidator(1)],
+    )
+    versandstunde = models.PositiveSmallIntegerField(
+        _("Versand ab (Uhr, Europe/Berlin)"),
+        default=7,
+        validators=[MaxValueValidator(12)],
+        help_text=_("Erinnerungen gehen an Arbeitstagen ab dieser Stunde hinaus"),
+    )
+    absender = models.CharField(
+        _("Absender"),
+        max_length=200,
+        blank=True,
+        validators=[validate_sender],
+        help_text=_("Leer: der Absender aus der Serverkonfiguration (DEFAULT_FROM_EMAIL)"),
+    )
+
+    class Meta:
+        # The table keeps the name it had when the settings were part of the notifications app.
+        db_table = "notifications_deadlinesettings"
+        verbose_name = _("Fristen und Versand")
+        verbose_name_plural = _("Fristen und Versand")
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="deadline_settings_singleton")]
+
+    def __str__(self) -> str:
+        return str(_("Fristen und Versand"))
+
+    @classmethod
+    def get(cls) -> "DeadlineSettings":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+    @property
+    def sender(self) -> str:
+        return self.absender or settings.DEFAULT_FROM_EMAIL
 
 
 class Vertretung(models.Model):

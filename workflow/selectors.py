@@ -37,6 +37,7 @@ from governance.models import AuditEvent, Kernaktivitaet, Resolution
 from governance.selectors import kernaktivitaet_object_permissions
 
 from .flows import HUMAN_NODES, NODE_ACTIONS, KaDecisionFlow
+from .models import DeadlineSettings
 from .rights import RULES, absent_principals, held_permissions
 
 KA = "process__kaprocess__kernaktivitaet"
@@ -182,8 +183,6 @@ class TaskLists:
 
 def _time_limits() -> dict[str, int]:
     """Days each decision may take (the admin's deadline settings), by node name."""
-    from notifications.models import DeadlineSettings
-
     cfg = DeadlineSettings.get()
     return {
         "zirkel_review": cfg.frist_pruefung_tage,

@@ -54,7 +54,7 @@ def admin_client_logged_in(client, db, settings):
     "model",
     [
         "notifications/reminderrule",
-        "notifications/deadlinesettings",
+        "workflow/deadlinesettings",
         "notifications/notificationpreference",
         "outbox/outboxmessage",
     ],
@@ -123,7 +123,7 @@ def test_migrations_are_complete(db) -> None:
 def test_an_invalid_sender_is_refused_with_a_german_message(db, value) -> None:
     from django.core.exceptions import ValidationError
 
-    from notifications.models import DeadlineSettings
+    from workflow.models import DeadlineSettings
 
     settings_row = DeadlineSettings.get()
     settings_row.absender = value
@@ -133,7 +133,7 @@ def test_an_invalid_sender_is_refused_with_a_german_message(db, value) -> None:
 
 
 def test_a_sender_with_a_name_is_accepted(db) -> None:
-    from notifications.models import DeadlineSettings
+    from workflow.models import DeadlineSettings
 
     settings_row = DeadlineSettings.get()
     settings_row.absender = "Strategiezirkel Bochum <zirkel@bochum.de>"

@@ -8,11 +8,11 @@ from django.core.mail import EmailMultiAlternatives
 
 from governance.reporting import statusbericht_submit
 from notifications.emails import build_message
-from notifications.models import DeadlineSettings, NotificationPreference
+from notifications.models import NotificationPreference
 from notifications.sweep import reminders_insert
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxState
-from workflow.models import Vertretung
+from workflow.models import DeadlineSettings, Vertretung
 
 from .conftest import morning, report
 from .test_reporting import GOOD

@@ -15,8 +15,8 @@ from governance.reporting import (
     statusbericht_submit,
     statusberichte_schedule,
 )
-from notifications.models import DeadlineSettings
 from outbox.models import OutboxMessage
+from workflow.models import DeadlineSettings
 
 from .conftest import make_ka, morning, report
 from .helpers import report_rule_days, sweep_days

@@ -13,10 +13,11 @@ from governance.models import (
     Resolution,
     ResolutionResult,
 )
-from notifications.models import DeadlineSettings, ReminderRule
+from notifications.models import ReminderRule
 from notifications.rules import is_working_day, next_working_day
 from notifications.sweep import reminders_insert
 from outbox.models import OutboxMessage
+from workflow.models import DeadlineSettings
 
 from .conftest import make_ka, morning, report
 from .helpers import report_rule_days, sweep_days

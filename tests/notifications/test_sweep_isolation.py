@@ -15,10 +15,11 @@ from governance.models import Kernaktivitaet, Statusbericht
 from governance.reporting import add_months, next_due_date, statusberichte_schedule_run
 from notifications.emails import build_message
 from notifications.messages import decision_deadline
-from notifications.models import DeadlineSettings, SweepProblem
+from notifications.models import SweepProblem
 from notifications.sweep import reminders_insert
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxState
+from workflow.models import DeadlineSettings
 
 from .conftest import make_ka, morning, report
 

@@ -20,8 +20,8 @@ from governance.models import (
     Resolution,
     ResolutionResult,
 )
-from notifications.models import DeadlineSettings
 from workflow import selectors, services
+from workflow.models import DeadlineSettings
 from workflow.selectors import TASK_PAGE_SIZE, TaskFilter
 
 from .helpers import client_for, open_task

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from notifications.models import DeadlineSettings
 from workflow import selectors, services
+from workflow.models import DeadlineSettings
 from workflow.selectors import TASK_PAGE_SIZE
 
 from .helpers import client_for, open_task
