@@ -245,7 +245,7 @@ def seed_users(generated: list[tuple[int, str]], rng: random.Random) -> dict[str
     from django.contrib.auth.models import Group
 
     from governance.models import Kernaktivitaet, Kompetenz
-    from governance.services import kernaktivitaet_set_projektgruppe, kompetenz_set_verantwortliche
+    from workflow.grants import kernaktivitaet_set_projektgruppe, kompetenz_set_verantwortliche
 
     User = get_user_model()
     users: dict[str, list[Any]] = {}

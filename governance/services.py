@@ -1,9 +1,8 @@
 """Every write of the governance domain (KA status excepted: that belongs to workflow.lifecycle)."""
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 
@@ -152,44 +151,3 @@ def strategy_load(*, data: StrategyData) -> LoadReport:
             obj = _upsert(report, Kernaktivitaet, {"code": ka.code}, values)
         by_title[ka.titel] = obj
     return report
-
-
-def _users_with_object_perms(obj: models.Model) -> list[Any]:
-    from guardian.shortcuts import get_users_with_perms
-
-    return list(cast("Iterable[Any]", get_users_with_perms(obj, with_group_users=False)))
-
-
-@transaction.atomic
-def kernaktivitaet_set_projektgruppe(
-    *, kernaktivitaet: Kernaktivitaet, projektleitung: Any, mitglieder: list[Any]
-) -> None:
-    """Set lead and members of a KA's project group and keep their object rights on the KA in step."""
-    from guardian.shortcuts import assign_perm, remove_perm
-
-    from workflow.rights import OWN_KA_PERMISSIONS
-
-    members = {user.pk: user for user in [*mitglieder, *([projektleitung] if projektleitung else [])]}
-    kernaktivitaet.projektleitung = projektleitung
-    kernaktivitaet.save(update_fields=["projektleitung", "geaendert_am"])
-    kernaktivitaet.projektgruppe.set(members.values())
-    for user in _users_with_object_perms(kernaktivitaet):
-        if user.pk not in members:
-            for codename in OWN_KA_PERMISSIONS:
-                remove_perm(codename, user, kernaktivitaet)
-    for user in members.values():
-        for codename in OWN_KA_PERMISSIONS:
-            assign_perm(codename, user, kernaktivitaet)
-
-
-@transaction.atomic
-def kompetenz_set_verantwortliche(*, kompetenz: Kompetenz, users: list[Any]) -> None:
-    """Name the Kompetenzverantwortliche of one Kompetenz (object right ``oversee_kompetenz``)."""
-    from guardian.shortcuts import assign_perm, remove_perm
-
-    wanted = {user.pk for user in users}
-    for user in _users_with_object_perms(kompetenz):
-        if user.pk not in wanted:
-            remove_perm("oversee_kompetenz", user, kompetenz)
-    for user in users:
-        assign_perm("oversee_kompetenz", user, kompetenz)

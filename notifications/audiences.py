@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import date
 
-from governance.models import KaStatus, Kernaktivitaet, Kompetenz
+from governance.models import KaStatus
 from workflow.rights import Role
 
 from . import batch
@@ -17,18 +17,6 @@ DECISION_ROLE = {
 
 # Categories a person may opt out of, and the preference field that holds the choice.
 OPTIONAL_CATEGORIES = {"vorab": "vorab_erinnerungen", "digest": "wochenuebersicht"}
-
-
-def projektgruppe_ids(ka: Kernaktivitaet) -> set[int]:
-    return batch.load_projektgruppen({ka.pk}).get(ka.pk, set())
-
-
-def kompetenz_ids(kompetenz: Kompetenz) -> set[int]:
-    return batch.load_kompetenz_people({kompetenz.pk}).get(kompetenz.pk, set())
-
-
-def role_ids(role: Role) -> set[int]:
-    return batch.load_roles({role.value}).get(role.value, set())
 
 
 def with_deputies(reads: batch.Batch, ids: Iterable[int], day: date) -> set[int]:

@@ -13,13 +13,12 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Max
-from guardian.models import GroupObjectPermission, UserObjectPermission
 
-from governance.models import AuditEvent, Kernaktivitaet, Kompetenz, Resolution, Statusbericht
+from governance.models import AuditEvent, Kernaktivitaet, Resolution, Statusbericht
 from outbox.delivery import batch_scope
-from workflow.models import DeadlineSettings, Vertretung
+from workflow import people
+from workflow.models import DeadlineSettings
 
 from .models import NotificationPreference, ReminderRule
 
@@ -50,14 +49,6 @@ class Table(Generic[K, V]):
     def get(self, key: K) -> V | None:
         self.load([key])
         return self.values.get(key)
-
-
-def _grouped(pairs: Iterable[tuple[Any, Any]]) -> dict[Any, set[int]]:
-    grouped: dict[Any, set[int]] = {}
-    for key, value in pairs:
-        if value is not None:
-            grouped.setdefault(key, set()).add(value)
-    return grouped
 
 
 def load_berichte(ids: set[int]) -> dict[int, Statusbericht]:
@@ -98,50 +89,6 @@ def load_sessions(ids: set[int]) -> dict[int, date]:
     return dict(rows)
 
 
-def load_projektgruppen(ids: set[int]) -> dict[int, set[int]]:
-    """The project group of each KA, its lead included."""
-    through = Kernaktivitaet.projektgruppe.through
-    members = _grouped(
-        through.objects.filter(kernaktivitaet_id__in=ids).values_list("kernaktivitaet_id", "user_id")
-    )
-    for ka, lead in Kernaktivitaet.objects.filter(pk__in=ids).values_list("pk", "projektleitung_id"):
-        if lead is not None:
-            members.setdefault(ka, set()).add(lead)
-    return members
-
-
-def load_kompetenz_people(ids: set[int]) -> dict[int, set[int]]:
-    """Who oversees each Kompetenz (the object permission, directly or through a group)."""
-    lookup = {
-        "content_type": ContentType.objects.get_for_model(Kompetenz),
-        "permission__codename": "oversee_kompetenz",
-        "object_pk__in": [str(pk) for pk in ids],
-    }
-    pairs = list(UserObjectPermission.objects.filter(**lookup).values_list("object_pk", "user_id"))
-    pairs += GroupObjectPermission.objects.filter(**lookup).values_list("object_pk", "group__user")
-    return {int(pk): people for pk, people in _grouped(pairs).items()}
-
-
-def load_roles(names: set[str]) -> dict[str, set[int]]:
-    return _grouped(
-        User.objects.filter(groups__name__in=names, is_active=True).values_list("groups__name", "pk")
-    )
-
-
-def load_deputies(days: set[date]) -> dict[date, dict[int, set[int]]]:
-    """Who stands in for whom, by day."""
-    earliest, latest = min(days), max(days)
-    spans = Vertretung.objects.filter(von__lte=latest, bis__gte=earliest).values_list(
-        "vertretene_person_id", "vertretung_id", "von", "bis"
-    )
-    by_day: dict[date, dict[int, set[int]]] = {day: {} for day in days}
-    for person, deputy, von, bis in spans:
-        for day in days:
-            if von <= day <= bis:
-                by_day[day].setdefault(person, set()).add(deputy)
-    return by_day
-
-
 def load_addresses(ids: set[int]) -> dict[int, str]:
     """The address of each active person who has one."""
     return dict(User.objects.filter(pk__in=ids, is_active=True).exclude(email="").values_list("pk", "email"))
@@ -167,10 +114,10 @@ class Batch:
         self.events: Table[int, AuditEvent] = Table(load_events)
         self.entries: Table[tuple[int, str], int] = Table(load_entries)
         self.sessions: Table[int, date] = Table(load_sessions)
-        self.projektgruppen: Table[int, set[int]] = Table(load_projektgruppen, set)
-        self.kompetenz_people: Table[int, set[int]] = Table(load_kompetenz_people, set)
-        self.roles: Table[str, set[int]] = Table(load_roles, set)
-        self.deputies: Table[date, dict[int, set[int]]] = Table(load_deputies, dict)
+        self.projektgruppen: Table[int, set[int]] = Table(people.load_projektgruppen, set)
+        self.kompetenz_people: Table[int, set[int]] = Table(people.load_kompetenz_people, set)
+        self.roles: Table[str, set[int]] = Table(people.load_roles, set)
+        self.deputies: Table[date, dict[int, set[int]]] = Table(people.load_deputies, dict)
         self.addresses: Table[int, str] = Table(load_addresses)
         self.opt_outs: Table[int, set[str]] = Table(load_opt_outs, set)
         self.prepared: dict[int, Any] = {}

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, StatusberichtState
-from governance.report_selectors import statusbericht_overdue_by_deadline_list
 from outbox.delivery import Skip
 from outbox.models import OutboxMessage
 from workflow.models import DeadlineSettings
+from workflow.reports.selectors import statusbericht_overdue_by_deadline_list
 from workflow.rights import Role
 
 from . import audiences, links, sentences

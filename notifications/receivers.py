@@ -14,10 +14,11 @@ from guardian.shortcuts import get_users_with_perms
 
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet
 from outbox.delivery import Mail, enqueue
+from workflow import people
 from workflow.models import DeadlineSettings
 from workflow.signals import ka_transitioned, tasks_created
 
-from . import audiences, links
+from . import links
 
 User = get_user_model()
 
@@ -30,7 +31,7 @@ def ka_transitioned_mail(
     told of their own step or request."""
     if event.from_status == KaStatus.PROPOSED and event.to_status == KaStatus.ZIRKEL_REVIEW:
         return
-    recipients = audiences.projektgruppe_ids(kernaktivitaet) - {event.actor_id, event.on_behalf_of_id}
+    recipients = people.projektgruppe_ids(kernaktivitaet) - {event.actor_id, event.on_behalf_of_id}
     if not recipients:
         return
     enqueue(

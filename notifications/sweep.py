@@ -31,10 +31,10 @@ from governance.models import (
     Statusbericht,
     StatusberichtState,
 )
-from governance.reporting import statusberichte_schedule_run
 from outbox.delivery import dispatch_waiting, retry_after_outage
 from outbox.models import OutboxMessage
 from workflow.models import DeadlineSettings
+from workflow.reports.services import statusberichte_schedule_run
 
 from .models import ReminderRule, RuleKind, SweepProblem, SweepProblemStage
 from .problems import problem_record, problems_clear

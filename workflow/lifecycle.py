@@ -16,6 +16,7 @@ from viewflow.utils import DEFAULT
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, Resolution, ResolutionResult
 
 from . import rights
+from .reports.services import statusberichte_close_for_ended
 from .rights import REPORT_ACTIONS, Action
 from .signals import ka_transitioned
 
@@ -301,8 +302,6 @@ def apply(
         )
         if ka.status != from_status:
             # An ended KA owes no report: the open one entfällt in the same transaction.
-            from governance.reporting import statusberichte_close_for_ended
-
             statusberichte_close_for_ended(actor=actor, ka=ka, event=event)
         ka_transitioned.send(
             sender=Kernaktivitaet, kernaktivitaet=ka, event=event, actor=actor, on_behalf_of=principal

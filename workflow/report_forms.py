@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.inputs import LONG_TEXT_MAX, REASON_MAX, TextField
 from governance.models import Ampel
-from governance.reporting import ReportInput
+from workflow.reports.services import ReportInput
 
 from .forms import AccessibleFormMixin
 

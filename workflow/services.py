@@ -34,10 +34,10 @@ from governance.models import (
     ResolutionResult,
     Tranche,
 )
-from governance.services import kernaktivitaet_set_projektgruppe
 
 from . import lifecycle, rights
 from .flows import NODE_ACTIONS, START_NODES, KaDecisionFlow
+from .grants import kernaktivitaet_set_projektgruppe
 from .lifecycle import InvalidInput, StateMovedOn, TransitionRefused
 from .models import KaProcess, ProcessKind
 from .rights import Action

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from viewflow.workflow.models import Task
 
-from governance import report_selectors
 from governance.inputs import strict_ints, submitted
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, ResolutionResult
 from governance.selectors import (
@@ -20,6 +19,7 @@ from governance.selectors import (
     kernaktivitaet_visible,
     tranche_next_open,
 )
+from workflow.reports import selectors as report_selectors
 
 from . import rights, selectors, services
 from .flows import NODE_ACTIONS, KaDecisionFlow

@@ -32,11 +32,11 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from governance.models import Kernaktivitaet, Kompetenz, Statusbericht, StatusberichtState, Tranche
-from governance.services import kompetenz_set_verantwortliche
 from tests.otp import verify_second_factor
 from tests.workflow.conftest import make_running, make_user
 from workflow import services
 from workflow.flows import KaDecisionFlow
+from workflow.grants import kompetenz_set_verantwortliche
 from workflow.rights import Role, role_groups_ensure
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))

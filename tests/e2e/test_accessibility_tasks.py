@@ -127,7 +127,7 @@ def test_report_pages_empty_filled_and_with_errors(
     visit(page, "/berichte/")
     assert_accessible(page, "no reports")
     running = Kernaktivitaet.objects.get(code="VOR-11")
-    from governance.services import kernaktivitaet_set_projektgruppe
+    from workflow.grants import kernaktivitaet_set_projektgruppe
 
     kernaktivitaet_set_projektgruppe(kernaktivitaet=running, projektleitung=lead, mitglieder=[lead])
     bericht = Statusbericht.objects.create(kernaktivitaet=running, faellig_am=dt.date(2026, 6, 30))

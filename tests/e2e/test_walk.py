@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz, Statusbericht, StatusberichtState
-from governance.reporting import statusberichte_schedule
+from workflow.reports.services import statusberichte_schedule
 from workflow.rights import Role, role_groups_ensure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

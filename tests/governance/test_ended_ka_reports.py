@@ -25,12 +25,12 @@ from governance.models import (
     Statusbericht,
     StatusberichtState,
 )
-from governance.reporting import statusberichte_schedule_run
-from governance.services import kernaktivitaet_set_projektgruppe
 from notifications.rules import BERLIN
 from notifications.sweep import reminders_insert
 from outbox.models import OutboxMessage
 from workflow import services
+from workflow.grants import kernaktivitaet_set_projektgruppe
+from workflow.reports.services import statusberichte_schedule_run
 from workflow.rights import Action, Role, role_groups_ensure
 
 ENDINGS = ("done", "stopped", "merged")

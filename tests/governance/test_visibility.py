@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz
-from governance.services import kernaktivitaet_set_projektgruppe
+from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.rights import Role, role_groups_ensure
 
 pytestmark = pytest.mark.django_db

@@ -6,13 +6,13 @@ import time_machine
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 
-from governance.reporting import statusbericht_submit
 from notifications.emails import build_message
 from notifications.models import NotificationPreference
 from notifications.sweep import reminders_insert
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxState
 from workflow.models import DeadlineSettings, Vertretung
+from workflow.reports.services import statusbericht_submit
 
 from .conftest import morning, report
 from .test_reporting import GOOD

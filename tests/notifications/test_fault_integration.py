@@ -15,12 +15,12 @@ import pytest
 from django.db import connection, transaction
 
 from governance.models import Statusbericht, StatusberichtState
-from governance.reporting import add_months
 from notifications.emails import message_id
 from notifications.rules import BERLIN
 from notifications.sweep import sweep
 from outbox.delivery import Mail, enqueue
 from outbox.models import OutboxMessage, OutboxState
+from workflow.reports.services import add_months
 
 from .conftest import People, make_ka
 from .integration import BASE_DIR, PYTHON, ThrowawayRedis, Worker, free_port, worker_env

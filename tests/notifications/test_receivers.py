@@ -161,8 +161,8 @@ def test_a_zirkel_member_in_the_project_group_gets_no_mail_for_a_review_they_may
     """Four-eyes: the review task is announced to the Zirkel, but not to a Zirkel member of the KA's group."""
     from django.contrib.auth.models import Group
 
-    from governance.services import kernaktivitaet_set_projektgruppe
     from workflow import services
+    from workflow.grants import kernaktivitaet_set_projektgruppe
 
     member = make_user("zirkel_im_projekt", Role.STRATEGIEZIRKEL)
     member.groups.add(Group.objects.get(name=Role.PROJEKTGRUPPE.value))

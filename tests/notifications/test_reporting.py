@@ -4,8 +4,10 @@ import pytest
 import time_machine
 
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, Statusbericht, StatusberichtState
-from governance.report_selectors import statusbericht_list_for_ka
-from governance.reporting import (
+from outbox.models import OutboxMessage
+from workflow.models import DeadlineSettings
+from workflow.reports.selectors import statusbericht_list_for_ka
+from workflow.reports.services import (
     ReportInput,
     ReportInvalid,
     ReportMovedOn,
@@ -15,8 +17,6 @@ from governance.reporting import (
     statusbericht_submit,
     statusberichte_schedule,
 )
-from outbox.models import OutboxMessage
-from workflow.models import DeadlineSettings
 
 from .conftest import make_ka, morning, report
 from .helpers import report_rule_days, sweep_days

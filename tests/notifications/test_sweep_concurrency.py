@@ -8,9 +8,9 @@ import pytest
 from django.db import connection, transaction
 
 from governance.models import Statusbericht, StatusberichtState
-from governance.reporting import add_months, statusberichte_schedule_run
 from notifications.rules import BERLIN, default_rules_install
 from notifications.sweep import sweep, sweep_lock
+from workflow.reports.services import add_months, statusberichte_schedule_run
 
 from .conftest import People, make_ka
 

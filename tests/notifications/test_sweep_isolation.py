@@ -12,7 +12,6 @@ from django.core import mail
 from django.db import connection
 
 from governance.models import Kernaktivitaet, Statusbericht
-from governance.reporting import add_months, next_due_date, statusberichte_schedule_run
 from notifications.emails import build_message
 from notifications.messages import decision_deadline
 from notifications.models import SweepProblem
@@ -20,6 +19,7 @@ from notifications.sweep import reminders_insert
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxState
 from workflow.models import DeadlineSettings
+from workflow.reports.services import add_months, next_due_date, statusberichte_schedule_run
 
 from .conftest import make_ka, morning, report
 

@@ -15,12 +15,12 @@ from django.db import connection
 from django.utils import timezone
 
 from governance.models import Statusbericht
-from governance.reporting import statusbericht_submit
 from notifications.rules import next_working_day
 from notifications.sweep import sweep
 from outbox.delivery import DELIVER_TASK
 from outbox.models import OutboxMessage, OutboxState
 from tests.conftest import service_missing
+from workflow.reports.services import statusbericht_submit
 
 from .conftest import People, make_ka, morning
 from .integration import BASE_DIR, PYTHON, Beat, ThrowawayRedis, Worker, free_port, worker_env
@@ -149,7 +149,7 @@ def test_redis_down_during_a_user_action_loses_no_mail_and_sends_it_once(people_
         action = _manage(
             "from django.contrib.auth import get_user_model\n"
             "from governance.models import Statusbericht\n"
-            "from governance.reporting import statusbericht_submit\n"
+            "from workflow.reports.services import statusbericht_submit\n"
             "from tests.notifications.test_reporting import GOOD\n"
             f"b = Statusbericht.objects.get(pk={bericht.pk})\n"
             "u = get_user_model().objects.get(username='projekt')\n"

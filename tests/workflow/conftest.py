@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz
-from governance.services import kernaktivitaet_set_projektgruppe
 from workflow import services
+from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.rights import Role, role_groups_ensure
 
 

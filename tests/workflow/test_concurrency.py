@@ -8,8 +8,8 @@ from django.db import connection
 from viewflow.workflow.models import Task
 
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet
-from governance.services import kernaktivitaet_set_projektgruppe
 from workflow import services
+from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.lifecycle import StateMovedOn
 from workflow.models import KaProcess
 from workflow.rights import Action, Role

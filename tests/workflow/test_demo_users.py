@@ -20,7 +20,7 @@ from guardian.models import UserObjectPermission
 
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz
 from governance.selectors import dashboard_data_version
-from governance.services import kernaktivitaet_set_projektgruppe, kompetenz_set_verantwortliche
+from workflow.grants import kernaktivitaet_set_projektgruppe, kompetenz_set_verantwortliche
 
 pytestmark = pytest.mark.django_db
 

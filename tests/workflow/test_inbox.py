@@ -3,9 +3,9 @@
 import pytest
 
 from governance.models import KaStatus
-from governance.services import kernaktivitaet_set_projektgruppe
 from workflow import rights, selectors, services
 from workflow.flows import NODE_ACTIONS
+from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.rights import Action, Role
 
 from .conftest import make_running, make_user

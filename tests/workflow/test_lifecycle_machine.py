@@ -26,8 +26,8 @@ from governance.models import (
     Resolution,
     ResolutionResult,
 )
-from governance.services import kernaktivitaet_set_projektgruppe
 from workflow import lifecycle
+from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.lifecycle import InvalidInput, StateMovedOn, TransitionRefused
 from workflow.rights import REPORT_ACTIONS, Action
 

@@ -4,8 +4,8 @@ import pytest
 from viewflow.workflow.models import Process
 
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet
-from governance.services import kernaktivitaet_set_projektgruppe
 from workflow import services
+from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.lifecycle import StateMovedOn
 from workflow.rights import Action
 

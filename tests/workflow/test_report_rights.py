@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 from guardian.shortcuts import assign_perm
 
-from governance import reporting
 from governance.models import AuditEvent, Statusbericht, StatusberichtState
-from governance.services import kernaktivitaet_set_projektgruppe
+from workflow.grants import kernaktivitaet_set_projektgruppe
+from workflow.reports import services as reporting
 from workflow.rights import Role
 
 from .conftest import make_user

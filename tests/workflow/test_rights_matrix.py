@@ -10,8 +10,8 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from governance.models import AuditEvent, Kernaktivitaet, ResolutionResult
-from governance.services import kernaktivitaet_set_projektgruppe
 from workflow import services
+from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.lifecycle import StateMovedOn, TransitionRefused
 from workflow.rights import REPORT_ACTIONS, Action, Role
 

@@ -14,11 +14,11 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from governance import reporting
 from governance.models import AuditEvent, Kernaktivitaet, ResolutionResult, Statusbericht
-from governance.report_selectors import statusbericht_to_review_list
 from workflow import rights, selectors, services
 from workflow.lifecycle import StateMovedOn, TransitionRefused
+from workflow.reports import services as reporting
+from workflow.reports.selectors import statusbericht_to_review_list
 from workflow.rights import RULES, Action, Role
 
 from .helpers import client_for, open_task, status_of

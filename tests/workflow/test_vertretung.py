@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from governance.models import AuditEvent, KaStatus
-from governance.services import kernaktivitaet_set_projektgruppe
 from workflow import selectors, services
+from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.lifecycle import TransitionRefused
 from workflow.models import Vertretung
 from workflow.rights import Action

@@ -8,7 +8,7 @@ from django.db import transaction
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz
-from governance.services import kernaktivitaet_set_projektgruppe, kompetenz_set_verantwortliche
+from workflow.grants import kernaktivitaet_set_projektgruppe, kompetenz_set_verantwortliche
 from workflow.rights import Role
 
 DEMO_PASSWORD = "strategie2030"

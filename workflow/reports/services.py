@@ -15,12 +15,7 @@ from django.db.models import Exists, Max, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from outbox.delivery import Mail, enqueue
-from workflow import rights
-from workflow.models import DeadlineSettings
-from workflow.rights import Action, Role
-
-from .models import (
+from governance.models import (
     Ampel,
     AuditAction,
     AuditEvent,
@@ -29,6 +24,12 @@ from .models import (
     Statusbericht,
     StatusberichtState,
 )
+from outbox.delivery import Mail, enqueue
+
+from .. import rights
+from ..models import DeadlineSettings
+from ..people import kompetenz_ids, projektgruppe_ids, role_ids
+from ..rights import Action, Role
 
 OPEN_STATES = (StatusberichtState.DUE, StatusberichtState.RETURNED)
 # A KA in one of these states owes no report any more.
@@ -127,8 +128,6 @@ def _audit(bericht: Statusbericht, actor: Any, action: str, reason: str = "") ->
 
 
 def _reviewer_ids(ka: Kernaktivitaet) -> tuple[set[int], set[int]]:
-    from notifications.audiences import kompetenz_ids, role_ids
-
     return role_ids(Role.STRATEGIEZIRKEL), kompetenz_ids(ka.kompetenz)
 
 
@@ -200,8 +199,6 @@ def _review(bericht: Statusbericht, actor: Any) -> Statusbericht:
 
 
 def _tell_projektgruppe(bericht: Statusbericht) -> None:
-    from notifications.audiences import projektgruppe_ids
-
     enqueue(
         [
             Mail(

@@ -1,0 +1,1 @@
+"""Status reports (Sachstandsberichte): their services (schedule, submit, accept, return) and selectors."""
