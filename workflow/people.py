@@ -27,15 +27,13 @@ def grouped(pairs: Iterable[tuple[Any, Any]]) -> dict[Any, set[int]]:
 
 
 def load_projektgruppen(ids: set[int]) -> dict[int, set[int]]:
-    """The project group of each KA, its lead included."""
+    """The project group of each KA, its lead included (one query)."""
     through = Kernaktivitaet.projektgruppe.through
-    members = grouped(
-        through.objects.filter(kernaktivitaet_id__in=ids).values_list("kernaktivitaet_id", "user_id")
+    members = through.objects.filter(kernaktivitaet_id__in=ids).values_list("kernaktivitaet_id", "user_id")
+    leads = Kernaktivitaet.objects.filter(pk__in=ids, projektleitung__isnull=False).values_list(
+        "pk", "projektleitung_id"
     )
-    for ka, lead in Kernaktivitaet.objects.filter(pk__in=ids).values_list("pk", "projektleitung_id"):
-        if lead is not None:
-            members.setdefault(ka, set()).add(lead)
-    return members
+    return grouped(members.union(leads))
 
 
 def load_kompetenz_people(ids: set[int]) -> dict[int, set[int]]:
