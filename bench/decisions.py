@@ -237,14 +237,14 @@ def main() -> None:
     parser.add_argument(
         "--without-outbox",
         action="store_true",
-        help="disconnect the notification receivers: the engine alone, without outbox rows and hand-off",
+        help="write no mails: the engine alone, without outbox rows and hand-off",
     )
     args = parser.parse_args()
     if args.without_outbox:
-        from workflow.signals import ka_transitioned, tasks_created
+        from workflow import notices
 
-        ka_transitioned.disconnect(dispatch_uid="notifications.ka_transitioned")
-        tasks_created.disconnect(dispatch_uid="notifications.tasks_created")
+        notices.decision_notice = lambda kernaktivitaet, event: None
+        notices.tasks_notice = lambda tasks, reason="": None
     if connection.vendor != "postgresql":
         sys.exit("bench/decisions.py measures PostgreSQL: set DATABASE_URL=postgres://…")
 

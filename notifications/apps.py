@@ -9,8 +9,6 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the lifecycle's signals)
-
         post_migrate.connect(schedule_install_after_migrate, sender=self)
 
 

@@ -223,7 +223,11 @@ def _digest(row: OutboxMessage, today: date, reads: Batch) -> Prepared | None:
 @preparer("aufgaben_neu")
 def _tasks(row: OutboxMessage, today: date, reads: Batch) -> Prepared | None:
     aufgaben = [
-        {**entry, "frist": date.fromisoformat(entry["frist"]) if entry.get("frist") else None}
+        {
+            **entry,
+            "link": links.task_url(entry["id"]),
+            "frist": date.fromisoformat(entry["frist"]) if entry.get("frist") else None,
+        }
         for entry in row.context.get("aufgaben", [])
     ]
     titles = {entry["titel"] for entry in aufgaben}

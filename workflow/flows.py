@@ -22,11 +22,10 @@ from viewflow.workflow.status import STATUS
 
 from governance.models import KaStatus
 
-from . import lifecycle
+from . import lifecycle, notices
 from .lifecycle import InvalidInput
 from .models import KaProcess, ProcessKind
 from .rights import Action
-from .signals import tasks_created
 
 
 class RoutedViewActivation(ViewActivation):
@@ -224,7 +223,7 @@ class KaDecisionFlow(flow.Flow):
     def announce(self, activation: Any) -> None:
         # The reason ends up in German mails: the task's title says what is to be done.
         reason = str(activation.flow_task.task_title or activation.flow_task.name)
-        tasks_created.send(sender=type(self), tasks=[activation.task], reason=reason)
+        notices.tasks_notice([activation.task], reason)
 
 
 START_NODES = {

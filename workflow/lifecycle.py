@@ -1,7 +1,7 @@
 """The KA lifecycle (DESIGN.md §3): the only code that writes ``Kernaktivitaet.status``.
 
 Every transition checks the person's right (workflow.rights), checks the state on the locked KA row,
-writes the status and exactly one audit event, and sends ``ka_transitioned`` inside the same transaction.
+writes the status and exactly one audit event, and the project group's mail, inside the same transaction.
 The state graph itself is declared with viewflow's FSM (``viewflow.fsm.base``).
 """
 
@@ -15,10 +15,9 @@ from viewflow.utils import DEFAULT
 
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, Resolution, ResolutionResult
 
-from . import rights
+from . import notices, rights
 from .reports.services import statusberichte_close_for_ended
 from .rights import REPORT_ACTIONS, Action
-from .signals import ka_transitioned
 
 
 class TransitionRefused(Exception):
@@ -303,9 +302,7 @@ def apply(
         if ka.status != from_status:
             # An ended KA owes no report: the open one entfällt in the same transaction.
             statusberichte_close_for_ended(actor=actor, ka=ka, event=event)
-        ka_transitioned.send(
-            sender=Kernaktivitaet, kernaktivitaet=ka, event=event, actor=actor, on_behalf_of=principal
-        )
+        notices.decision_notice(ka, event)
         return Applied(ka, event)
 
 

@@ -29,9 +29,15 @@ def grouped(pairs: Iterable[tuple[Any, Any]]) -> dict[Any, set[int]]:
 def load_projektgruppen(ids: set[int]) -> dict[int, set[int]]:
     """The project group of each KA, its lead included (one query)."""
     through = Kernaktivitaet.projektgruppe.through
-    members = through.objects.filter(kernaktivitaet_id__in=ids).values_list("kernaktivitaet_id", "user_id")
-    leads = Kernaktivitaet.objects.filter(pk__in=ids, projektleitung__isnull=False).values_list(
-        "pk", "projektleitung_id"
+    members = (
+        through.objects.filter(kernaktivitaet_id__in=ids)
+        .order_by()
+        .values_list("kernaktivitaet_id", "user_id")
+    )
+    leads = (
+        Kernaktivitaet.objects.filter(pk__in=ids, projektleitung__isnull=False)
+        .order_by()
+        .values_list("pk", "projektleitung_id")
     )
     return grouped(members.union(leads))
 

@@ -321,30 +321,28 @@ def test_board_keeps_it_running(people, running):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_signals_are_sent_inside_the_decision_transaction(people, proposal):
+def test_the_mails_of_a_decision_are_written_inside_its_transaction(people, proposal, monkeypatch):
     # A transactional test: outside the service there is no open transaction, so "atomic" is the service's.
     from django.db import connection
 
-    from workflow import services
-    from workflow.signals import ka_transitioned, tasks_created
+    from workflow import notices, services
 
     seen = []
+    decision_notice, tasks_notice = notices.decision_notice, notices.tasks_notice
 
-    def on_transition(sender, *, kernaktivitaet, event, actor, on_behalf_of, **kwargs):
-        seen.append(("transition", event.action, actor, connection.in_atomic_block))
+    def on_decision(kernaktivitaet, event):
+        seen.append(("decision", event.action, event.actor, connection.in_atomic_block))
+        decision_notice(kernaktivitaet, event)
 
-    def on_tasks(sender, *, tasks, reason, **kwargs):
+    def on_tasks(tasks, reason=""):
         seen.append(("tasks", [t.flow_task.name for t in tasks], reason, connection.in_atomic_block))
+        tasks_notice(tasks, reason)
 
-    ka_transitioned.connect(on_transition, dispatch_uid="test-transition")
-    tasks_created.connect(on_tasks, dispatch_uid="test-tasks")
-    try:
-        services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=proposal)
-    finally:
-        ka_transitioned.disconnect(dispatch_uid="test-transition")
-        tasks_created.disconnect(dispatch_uid="test-tasks")
+    monkeypatch.setattr(notices, "decision_notice", on_decision)
+    monkeypatch.setattr(notices, "tasks_notice", on_tasks)
+    services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=proposal)
     assert seen == [
-        ("transition", "submit", people.pg, True),
+        ("decision", "submit", people.pg, True),
         ("tasks", ["zirkel_review"], "Vorschlag prüfen", True),
     ]
 

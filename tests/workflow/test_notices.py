@@ -1,4 +1,5 @@
-"""The lifecycle's signals, sent as the lifecycle sends them: inside a transaction, with a real AuditEvent."""
+"""The mails a decision and new tasks cause, written as the lifecycle writes them: inside a transaction,
+with a real AuditEvent."""
 
 from datetime import datetime, timedelta
 
@@ -13,11 +14,17 @@ from notifications.emails import build_message
 from notifications.rules import BERLIN
 from outbox import delivery
 from outbox.models import OutboxMessage
+from workflow import notices
 from workflow.models import Vertretung
 from workflow.rights import Role
-from workflow.signals import ka_transitioned, tasks_created
 
-from .conftest import make_ka, make_user
+from ..notifications.conftest import People, make_ka, make_user
+
+
+@pytest.fixture
+def people(db: None) -> People:
+    """The personas of the mail tests (a project group, a Kompetenz owner, the board and the Zirkel)."""
+    return People()
 
 
 def transition(people, ka, from_status: str, to_status: str, reason: str = "") -> AuditEvent:
@@ -29,9 +36,7 @@ def transition(people, ka, from_status: str, to_status: str, reason: str = "") -
         actor=people.vorstand,
         reason=reason,
     )
-    ka_transitioned.send(
-        sender=type(ka), kernaktivitaet=ka, event=event, actor=people.vorstand, on_behalf_of=None
-    )
+    notices.decision_notice(ka, event)
     return event
 
 
@@ -99,12 +104,11 @@ def test_a_tranche_creating_many_tasks_sends_one_mail_listing_them(people) -> No
     clerk = make_user("ratsbuero")
     tasks = _tasks(people, [clerk], 25)
     with time_machine.travel(datetime(2027, 3, 1, 10, tzinfo=BERLIN), tick=False), transaction.atomic():
-        tasks_created.send(sender=None, tasks=tasks, reason="council_record")
+        notices.tasks_notice(tasks, "council_record")
     row = OutboxMessage.objects.get()
     assert row.to_users == [clerk.pk]
     assert [entry["id"] for entry in row.context["aufgaben"]] == [t.pk for t in tasks]
     assert row.context["aufgaben"][0]["titel"] == "Ratsbeschluss erfassen"
-    assert row.context["aufgaben"][0]["link"].endswith(f"/aufgaben/{tasks[0].pk}/")
     assert row.context["aufgaben"][0]["ka"].startswith(tasks[0].process.coerced.kernaktivitaet.code)
     delivery.deliver(row.pk, builder=build_message)
     from django.core import mail
@@ -113,19 +117,21 @@ def test_a_tranche_creating_many_tasks_sends_one_mail_listing_them(people) -> No
     assert mail.outbox[0].subject == (
         "25 neue Aufgaben in Ihrem Posteingang: Ratsbeschluss erfassen (zu erledigen bis 8. März 2027)"
     )
+    # each task is linked in the mail (the link is built at delivery from the task's id)
+    assert f"/aufgaben/{tasks[0].pk}/" in mail.outbox[0].body
 
 
 def test_tasks_for_different_people_go_to_each_of_them(people) -> None:
     a, b = make_user("a"), make_user("b")
     with transaction.atomic():
-        tasks_created.send(sender=None, tasks=_tasks(people, [a, b], 4), reason="")
+        notices.tasks_notice(_tasks(people, [a, b], 4), "")
     rows = {tuple(r.to_users): len(r.context["aufgaben"]) for r in OutboxMessage.objects.all()}
     assert rows == {(a.pk,): 2, (b.pk,): 2}
 
 
 def test_tasks_for_a_permission_go_to_its_holders(people) -> None:
     with transaction.atomic():
-        tasks_created.send(sender=None, tasks=_tasks(people, [], 1), reason="")
+        notices.tasks_notice(_tasks(people, [], 1), "")
     assert OutboxMessage.objects.get().to_users == [people.vorstand.pk]
 
 
@@ -136,7 +142,7 @@ def test_a_deputy_gets_the_task_mail_of_the_absent_person(people) -> None:
         vertretene_person=people.vorstand, vertretung=deputy, von=today - timedelta(days=1), bis=today
     )
     with transaction.atomic():
-        tasks_created.send(sender=None, tasks=_tasks(people, [], 1), reason="")
+        notices.tasks_notice(_tasks(people, [], 1), "")
     delivery.deliver(OutboxMessage.objects.get().pk, builder=build_message)
     from django.core import mail
 
@@ -149,7 +155,7 @@ def _queries_for_tasks(people, count: int) -> int:
 
     tasks = _tasks(people, [], count)
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
-        tasks_created.send(sender=None, tasks=tasks, reason="")
+        notices.tasks_notice(tasks, "")
     return len(queries)
 
 

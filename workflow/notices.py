@@ -1,5 +1,6 @@
-"""Receivers of the lifecycle's signals. They run inside the lifecycle's transaction and write outbox rows
-there: the decision and its mail are committed together or not at all."""
+"""The mails a decision causes, written into the outbox by the lifecycle and the flow in their own
+transaction: the decision and its mail are committed together or not at all. Only the row is written here
+(who, which kind, which ids); what the mail says is built at delivery (``notifications``)."""
 
 import hashlib
 from collections import defaultdict
@@ -8,25 +9,20 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.dispatch import receiver
 from django.utils import timezone
 from guardian.shortcuts import get_users_with_perms
 
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet
 from outbox.delivery import Mail, enqueue
-from workflow import people
-from workflow.models import DeadlineSettings
-from workflow.signals import ka_transitioned, tasks_created
 
-from . import links
+from . import people
+from .models import DeadlineSettings, KaProcess
+from .rights import RULES, Action
 
 User = get_user_model()
 
 
-@receiver(ka_transitioned, dispatch_uid="notifications.ka_transitioned")
-def ka_transitioned_mail(
-    sender: Any, *, kernaktivitaet: Kernaktivitaet, event: AuditEvent, **kwargs: Any
-) -> None:
+def decision_notice(kernaktivitaet: Kernaktivitaet, event: AuditEvent) -> None:
     """The project group learns the outcome of each decision on its KA (not of its own submission); nobody is
     told of their own step or request."""
     if event.from_status == KaStatus.PROPOSED and event.to_status == KaStatus.ZIRKEL_REVIEW:
@@ -75,8 +71,6 @@ def _task_people(task: Any, cache: dict[str, set[int]]) -> set[int]:
 
 def _kernaktivitaeten(tasks: list[Any]) -> dict[int, Kernaktivitaet]:
     """process id → KA, for all tasks in one query."""
-    from workflow.models import KaProcess
-
     process_ids = {task.process_id for task in tasks}
     rows = KaProcess.objects.filter(pk__in=process_ids).select_related("kernaktivitaet")
     return {row.pk: row.kernaktivitaet for row in rows}
@@ -93,41 +87,26 @@ def _task_entry(task: Any, ka: Kernaktivitaet | None, limits: dict[str, int], to
         "id": task.pk,
         "titel": str(task.title or ""),
         "ka": ka_label,
-        "link": links.task_url(task.pk),
         "frist": frist,
     }
 
 
+def _four_eyes(task: Any) -> bool:
+    """Does the rule of the task's first action keep the KA's project group out (``rights.RULES``)?"""
+    actions: tuple[Action, ...] = getattr(task.flow_task, "actions", ())
+    return bool(actions) and RULES[actions[0]].four_eyes
+
+
 def _four_eyes_barred(tasks: list[Any], kas: dict[int, Kernaktivitaet]) -> dict[int, set[int]]:
     """task id → the KA's project group, for tasks its members may not do (review and decisions)."""
-    from workflow.flows import NODE_ACTIONS
-    from workflow.rights import RULES
-
-    four_eyes = [
-        task
-        for task in tasks
-        if task.process_id in kas
-        and task.flow_task.name in NODE_ACTIONS
-        and RULES[NODE_ACTIONS[task.flow_task.name][0]].four_eyes
-    ]
+    four_eyes = [task for task in tasks if task.process_id in kas and _four_eyes(task)]
     if not four_eyes:
         return {}
-    ka_ids = {kas[task.process_id].pk for task in four_eyes}
-    members: dict[int, set[int]] = defaultdict(set)
-    through = Kernaktivitaet.projektgruppe.through
-    for ka_id, user_id in through.objects.filter(kernaktivitaet_id__in=ka_ids).values_list(
-        "kernaktivitaet_id", "user_id"
-    ):
-        members[ka_id].add(user_id)
-    barred = {}
-    for task in four_eyes:
-        ka = kas[task.process_id]
-        barred[task.pk] = members[ka.pk] | ({ka.projektleitung_id} if ka.projektleitung_id else set())
-    return barred
+    groups = people.load_projektgruppen({kas[task.process_id].pk for task in four_eyes})
+    return {task.pk: groups.get(kas[task.process_id].pk, set()) for task in four_eyes}
 
 
-@receiver(tasks_created, dispatch_uid="notifications.tasks_created")
-def tasks_created_mail(sender: Any, *, tasks: list[Any], reason: str = "", **kwargs: Any) -> None:
+def tasks_notice(tasks: list[Any], reason: str = "") -> None:
     """One mail per group of people with the same new tasks (a tranche of 25 KA: one mail listing 25)."""
     tasks_of: dict[int, list[Any]] = defaultdict(list)
     cache: dict[str, set[int]] = {}
