@@ -8,6 +8,7 @@ class StrategieAdminConfig(AdminConfig):
 
     def ready(self) -> None:
         super().ready()
+        # apps.py is imported before the models are loaded; the admin module needs them.
         from config.admin import register_lockout_admin
 
         register_lockout_admin()

@@ -28,6 +28,9 @@ from django.shortcuts import resolve_url
 from django.utils.cache import patch_cache_control
 from django.utils.translation import ngettext
 
+from config.auth import provider_origins
+from config.usersessions.services import user_session_register
+
 Handler = Callable[[HttpRequest], HttpResponseBase]
 
 # Session keys of the limits. Integers (seconds since the epoch): the session serializer is JSON.
@@ -59,8 +62,6 @@ def _origin(url: str) -> str | None:
 def single_sign_on_origins() -> list[str]:
     """Origins of the identity provider's sign-in and sign-out pages, while single sign-on is on."""
     # The endpoints may come from the provider's discovery document (OIDC_OP_DISCOVERY), read in config.auth.
-    from config.auth import provider_origins
-
     return provider_origins()
 
 
@@ -152,8 +153,6 @@ class SessionLimitsMiddleware:
         if key is None or session.get(REGISTERED_KEY) == key:
             return
         # The key changed (sign-in, password change) or the session predates the registry.
-        from config.usersessions.services import user_session_register
-
         user_session_register(
             user_id=session[SESSION_KEY], session_key=key, previous_key=session.get(REGISTERED_KEY)
         )

@@ -13,6 +13,7 @@ class NotificationsConfig(AppConfig):
 
 
 def schedule_install_after_migrate(sender: AppConfig, **kwargs: object) -> None:
+    # apps.py is imported before the models are loaded; the schedule needs them.
     from .schedule import schedule_install
 
     schedule_install(using=str(kwargs.get("using", "default")))

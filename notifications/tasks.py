@@ -7,6 +7,7 @@ from celery import shared_task
 from outbox import delivery
 
 from .emails import build_message
+from .sweep import sweep as run_sweep
 
 
 @shared_task(name=delivery.DELIVER_TASK, bind=True, max_retries=None, acks_late=True)
@@ -35,6 +36,4 @@ def deliver_batch() -> int:
 
 @shared_task(name="notifications.sweep")
 def sweep() -> str:
-    from .sweep import sweep as run_sweep
-
     return str(run_sweep())

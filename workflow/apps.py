@@ -13,6 +13,7 @@ class WorkflowConfig(AppConfig):
 
 
 def role_groups_ensure_after_migrate(sender: AppConfig, **kwargs: object) -> None:
+    # apps.py is imported before the models are loaded; the rights table needs them.
     from .rights import role_groups_ensure
 
     role_groups_ensure(using=str(kwargs.get("using", "default")))

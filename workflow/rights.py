@@ -17,6 +17,10 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from governance.models import Kernaktivitaet, Kompetenz
+
+from .models import Vertretung
+
 # The project keeps Django's own user model (no AUTH_USER_MODEL), and django-stubs types request.user and
 # every user foreign key with it; AbstractBaseUser would lack is_superuser and the permission lists read here.
 User: TypeAlias = auth_models.User
@@ -223,12 +227,6 @@ class Verdict:
         return self.allowed
 
 
-def _ka_model() -> Any:
-    from governance.models import Kernaktivitaet
-
-    return Kernaktivitaet
-
-
 def held_permissions(user: User | AnonymousUser) -> set[str]:
     """The global rights a person holds by role (group) or given directly, as "app_label.codename".
 
@@ -264,7 +262,7 @@ def _global_perm_exists(codename: str) -> Exists:
 def _object_perm_exists(codename: str, ka_pk: int, model: Any = None) -> Q:
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
-    content_type = ContentType.objects.get_for_model(model or _ka_model())
+    content_type = ContentType.objects.get_for_model(model or Kernaktivitaet)
     lookup = {"permission__codename": codename, "content_type": content_type, "object_pk": str(ka_pk)}
     return Q(Exists(UserObjectPermission.objects.filter(user=OuterRef("pk"), **lookup))) | Q(
         Exists(GroupObjectPermission.objects.filter(group__user=OuterRef("pk"), **lookup))
@@ -272,7 +270,7 @@ def _object_perm_exists(codename: str, ka_pk: int, model: Any = None) -> Q:
 
 
 def _member_exists(ka_pk: int, user_pk: Any) -> Exists:
-    through = _ka_model().projektgruppe.through
+    through = Kernaktivitaet.projektgruppe.through
     return Exists(through.objects.filter(kernaktivitaet_id=ka_pk, user_id=user_pk))
 
 
@@ -302,15 +300,11 @@ def may(
     if rule.object_perm and ka_pk is not None:
         annotations["has_object"] = _object_perm_exists(rule.object_perm, ka_pk)
     if rule.kompetenz_perm and ka is not None:
-        from governance.models import Kompetenz
-
         annotations["has_kompetenz"] = _object_perm_exists(rule.kompetenz_perm, ka.kompetenz_id, Kompetenz)
     if rule.four_eyes and ka_pk is not None:
         annotations["principal_member"] = _member_exists(ka_pk, OuterRef("pk"))
         annotations["actor_member"] = _member_exists(ka_pk, user.pk)
     if principal is not user:
-        from .models import Vertretung
-
         day = today or timezone.localdate()
         annotations["is_deputy"] = Exists(
             Vertretung.objects.filter(
@@ -345,8 +339,6 @@ def may(
 
 def is_deputy(user: User, absent: User | int, today: date | None = None) -> bool:
     """Is ``user`` named today as the deputy of ``absent``? Only direct relations count (no passing on)."""
-    from .models import Vertretung
-
     day = today or timezone.localdate()
     return Vertretung.objects.filter(
         vertretene_person=absent, vertretung=user, von__lte=day, bis__gte=day
@@ -355,8 +347,6 @@ def is_deputy(user: User, absent: User | int, today: date | None = None) -> bool
 
 def absent_principals(user: User, today: date | None = None) -> list[User]:
     """The people ``user`` stands in for today."""
-    from .models import Vertretung
-
     day = today or timezone.localdate()
     return [
         v.vertretene_person

@@ -11,6 +11,7 @@ class UserSessionsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
+        # apps.py is imported before the models are loaded; the receivers need them.
         from . import receivers
 
         user_logged_in.connect(receivers.signed_in, dispatch_uid="usersessions-signed-in")
