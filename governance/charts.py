@@ -9,29 +9,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from .models import KaStatus, Kompetenz, Querschnittsthema
+from .models import Kompetenz, Querschnittsthema
 from .selectors import KA_GOAL_2030, KA_STATUS_ORDER, BurnupPoint, MapRow
-
-# One colour per status, each with at least 3:1 contrast against white (WCAG 1.4.11); the legend and the table
-# carry the names, so colour is never the only carrier of meaning.
-STATUS_COLOURS: dict[str, str] = {
-    KaStatus.PROPOSED: "#5f6368",
-    KaStatus.ZIRKEL_REVIEW: "#8a5300",
-    KaStatus.BOARD_DECISION: "#6a3d9a",
-    KaStatus.COUNCIL: "#00707a",
-    KaStatus.RUNNING: "#1c4e9c",
-    KaStatus.DONE: "#1a7336",
-    KaStatus.STOPPED: "#b3261e",
-    KaStatus.MERGED: "#a0430a",
-    KaStatus.REJECTED: "#303034",
-}
 
 
 def status_legend() -> list[dict[str, str]]:
-    return [
-        {"value": status.value, "label": str(status.label), "colour": STATUS_COLOURS[status]}
-        for status in KA_STATUS_ORDER
-    ]
+    return [{"value": status.value, "label": str(status.label)} for status in KA_STATUS_ORDER]
 
 
 @dataclass
@@ -40,7 +23,10 @@ class Rect:
     y: float
     width: float
     height: float
-    colour: str = ""
+    kind: str  # "data", "cell", "empty" or "heat"
+    # A data rect names its palette entry ("status-<value>", "series-<name>") as a class, and app.css fills it
+    # as it fills the legend's dots: the colours have one home, and the strict CSP allows no style attribute.
+    palette: str = ""
     title: str = ""
     opacity: float = 1.0
 
@@ -96,7 +82,8 @@ def stacked_status_bars(kompetenzen: list[Kompetenz]) -> Chart:
                     y + 4,
                     width,
                     row - 10,
-                    STATUS_COLOURS[status],
+                    "data",
+                    f"status-{status.value}",
                     f"{kompetenz.code} {status.label}: {count}",
                 )
             )
@@ -151,7 +138,8 @@ def strategy_map_chart(rows: list[MapRow]) -> Chart:
                         y + 6 + line * (square + gap),
                         square,
                         square,
-                        STATUS_COLOURS[ka.status],
+                        "data",
+                        f"status-{ka.status}",
                         f"{ka.code}: {ka.get_status_display()}",
                     )
                 )
@@ -180,6 +168,9 @@ def tick_step(largest: int, most: int = 6) -> int:
         magnitude *= 10
 
 
+BURNUP_SERIES = ("decided", "running", "done")
+
+
 def burnup_chart(points: list[BurnupPoint], goal: int = KA_GOAL_2030) -> Chart:
     """Cumulative decided, running and done KA per tranche as grouped bars against the goal line."""
     left, top, plot_h, group_w, bar_w = 44, 16, 220, 132, 30
@@ -204,13 +195,20 @@ def burnup_chart(points: list[BurnupPoint], goal: int = KA_GOAL_2030) -> Chart:
     chart.lines.append(
         {"x1": left, "y1": y_of(goal), "x2": chart.width - 10, "y2": y_of(goal), "kind": "goal"}
     )
-    series = (("decided", "#1c4e9c"), ("running", "#00707a"), ("done", "#1a7336"))
     for index, point in enumerate(points):
         x0 = left + index * group_w + 12
-        for offset, (name, colour) in enumerate(series):
+        for offset, name in enumerate(BURNUP_SERIES):
             value = getattr(point, name)
             chart.rects.append(
-                Rect(x0 + offset * (bar_w + 4), y_of(value), bar_w, y_of(0) - y_of(value), colour, str(value))
+                Rect(
+                    x0 + offset * (bar_w + 4),
+                    y_of(value),
+                    bar_w,
+                    y_of(0) - y_of(value),
+                    "data",
+                    f"series-{name}",
+                    str(value),
+                )
             )
         chart.texts.append(
             label(x0 + (3 * bar_w + 8) / 2, top + plot_h + 18, point.label, "middle", width=18)
@@ -249,7 +247,7 @@ def querschnitt_heatmap(themen: list[Querschnittsthema], rows: list[tuple[Kompet
                     cell_w - 4,
                     cell_h - 4,
                     "heat",
-                    f"{themen[column].name}: {count}",
+                    title=f"{themen[column].name}: {count}",
                     opacity=round(0.08 + 0.5 * count / largest, 2),
                 )
             )
@@ -288,15 +286,15 @@ def svg(chart: Chart, *, chart_id: str, title: str, desc: str) -> SafeString:
     )
     rects = format_html_join(
         "",
-        '<rect class="chart__rect chart__rect--{}" x="{}" y="{}" width="{}" height="{}"{}{}>{}</rect>',
+        '<rect class="chart__rect chart__rect--{}{}" x="{}" y="{}" width="{}" height="{}"{}>{}</rect>',
         (
             (
-                "data" if rect.colour.startswith("#") else rect.colour,
+                rect.kind,
+                format_html(" chart__rect--{}", rect.palette) if rect.palette else "",
                 _number(rect.x),
                 _number(rect.y),
                 _number(rect.width),
                 _number(rect.height),
-                format_html(' fill="{}"', rect.colour) if rect.colour.startswith("#") else "",
                 format_html(' fill-opacity="{}"', f"{rect.opacity:.2f}") if rect.opacity != 1.0 else "",
                 format_html("<title>{}</title>", rect.title) if rect.title else "",
             )
