@@ -7,7 +7,7 @@ after the report came in.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, StatusberichtState
 from outbox.delivery import Skip
 from outbox.models import OutboxMessage
-from workflow.models import DeadlineSettings
+from workflow import deadlines
 from workflow.reports.selectors import statusbericht_overdue_by_deadline_list
 from workflow.rights import Role
 
@@ -113,23 +113,6 @@ def _report_reminder(row: OutboxMessage, today: date, reads: Batch) -> Prepared 
     )
 
 
-def decision_deadline(
-    ka_status: str, entered: date, cfg: DeadlineSettings, session: date | None = None
-) -> date:
-    """Entry into the state plus its time limit; the council record counts from a later deferred session."""
-    if ka_status == KaStatus.COUNCIL and session and session > entered:
-        entered = session
-    days = {
-        KaStatus.ZIRKEL_REVIEW: cfg.frist_pruefung_tage,
-        KaStatus.BOARD_DECISION: cfg.frist_vorstand_tage,
-        KaStatus.COUNCIL: cfg.frist_ratsbeschluss_tage,
-    }[KaStatus(ka_status)]
-    try:
-        return entered + timedelta(days=days)
-    except OverflowError:  # a session deferred to 9999-12-31: the time limit never runs out
-        return date.max
-
-
 @preparer("entscheidung_erinnerung")
 def _decision_reminder(row: OutboxMessage, today: date, reads: Batch) -> Prepared | None:
     ctx = row.context
@@ -143,7 +126,7 @@ def _decision_reminder(row: OutboxMessage, today: date, reads: Batch) -> Prepare
     event = reads.events.get(latest)
     if event is None:
         return None
-    frist = decision_deadline(
+    frist = deadlines.decision_deadline(
         ka.status,
         timezone.localtime(event.created_at).date(),
         reads.settings,
@@ -185,7 +168,9 @@ def decisions_overdue(reads: Batch, today: date) -> list[dict[str, Any]]:
         if entry is None:
             continue
         session = reads.sessions.get(ka.pk) if ka.status == KaStatus.COUNCIL else None
-        frist = decision_deadline(ka.status, timezone.localtime(entry.created_at).date(), cfg, session)
+        frist = deadlines.decision_deadline(
+            ka.status, timezone.localtime(entry.created_at).date(), cfg, session
+        )
         if frist < today:
             rows.append({"ka": ka, "status_label": ka.get_status_display(), "frist": frist})
     return rows

@@ -33,6 +33,7 @@ from governance.models import (
 )
 from outbox.delivery import dispatch_waiting, retry_after_outage
 from outbox.models import OutboxMessage
+from workflow import deadlines
 from workflow.models import DeadlineSettings
 from workflow.reports.services import statusberichte_schedule_run
 
@@ -142,11 +143,7 @@ def insert_decision_reminders(
         return 0
     d = _sql_dialect()
     cte, params = _windows_cte(windows)
-    limits = [
-        (KaStatus.ZIRKEL_REVIEW, cfg.frist_pruefung_tage),
-        (KaStatus.BOARD_DECISION, cfg.frist_vorstand_tage),
-        (KaStatus.COUNCIL, cfg.frist_ratsbeschluss_tage),
-    ]
+    limits = list(deadlines.decision_days(cfg).items())
     for status, days in limits:
         params += [str(status), days]
     lim_rows = ", ".join(["(CAST(%s AS varchar(20)), CAST(%s AS integer))"] * len(limits))

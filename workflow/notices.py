@@ -4,7 +4,7 @@ transaction: the decision and its mail are committed together or not at all. Onl
 
 import hashlib
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -12,10 +12,11 @@ from django.db.models import Q
 from django.utils import timezone
 from guardian.shortcuts import get_users_with_perms
 
+from governance.inputs import add_days
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet
 from outbox.delivery import Mail, enqueue
 
-from . import people
+from . import deadlines, people
 from .models import DeadlineSettings, KaProcess
 from .rights import RULES, Action
 
@@ -82,7 +83,7 @@ def _task_entry(task: Any, ka: Kernaktivitaet | None, limits: dict[str, int], to
     if ka is not None:
         ka_label = f"{ka.code} {ka.titel}"
         if ka.status in limits:
-            frist = (today + timedelta(days=limits[ka.status])).isoformat()
+            frist = add_days(today, limits[ka.status]).isoformat()
     return {
         "id": task.pk,
         "titel": str(task.title or ""),
@@ -123,12 +124,7 @@ def tasks_notice(tasks: list[Any], reason: str = "") -> None:
     people_of: dict[tuple[int, ...], list[int]] = defaultdict(list)
     for user_id, user_tasks in tasks_of.items():
         people_of[tuple(sorted(t.pk for t in user_tasks))].append(user_id)
-    cfg = DeadlineSettings.get()
-    limits = {
-        KaStatus.ZIRKEL_REVIEW.value: cfg.frist_pruefung_tage,
-        KaStatus.BOARD_DECISION.value: cfg.frist_vorstand_tage,
-        KaStatus.COUNCIL.value: cfg.frist_ratsbeschluss_tage,
-    }
+    limits = deadlines.decision_days(DeadlineSettings.get())
     today = timezone.localdate()
     entries = {task.pk: _task_entry(task, kas.get(task.process_id), limits, today) for task in tasks}
     mails = []

@@ -36,6 +36,7 @@ from governance.inputs import add_days, page_number
 from governance.models import AuditEvent, Kernaktivitaet, Resolution
 from governance.selectors import kernaktivitaet_object_permissions
 
+from . import deadlines
 from .flows import HUMAN_NODES, NODE_ACTIONS, KaDecisionFlow
 from .models import DeadlineSettings
 from .rights import RULES, absent_principals, held_permissions
@@ -181,18 +182,6 @@ class TaskLists:
     principals: list[Any]
 
 
-def _time_limits() -> dict[str, int]:
-    """Days each decision may take (the admin's deadline settings), by node name."""
-    cfg = DeadlineSettings.get()
-    return {
-        "zirkel_review": cfg.frist_pruefung_tage,
-        "confirm_completion": cfg.frist_pruefung_tage,
-        "board_decision": cfg.frist_vorstand_tage,
-        "board_stop_merge": cfg.frist_vorstand_tage,
-        "council_record": cfg.frist_ratsbeschluss_tage,
-    }
-
-
 def _due(task: Task, limits: dict[str, int]) -> date | None:
     days = limits.get(task.flow_task.name)
     if days is None:
@@ -333,7 +322,7 @@ def task_lists(
         deferred_to=Subquery(deferred_to.values("deferred_to")[:1]),
     ).order_by("created", "pk")
     people = {p.pk: p for p in principals}
-    limits = _time_limits()
+    limits = deadlines.task_days(DeadlineSettings.get())
     today = timezone.localdate()
     if filters is not None and filters.active:
         rows = _filtered(rows, filters, limits, today)

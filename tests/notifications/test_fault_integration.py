@@ -20,7 +20,7 @@ from notifications.rules import BERLIN
 from notifications.sweep import sweep
 from outbox.delivery import Mail, enqueue
 from outbox.models import OutboxMessage, OutboxState
-from workflow.reports.services import add_months
+from workflow.deadlines import add_months
 
 from .conftest import People, make_ka
 from .integration import BASE_DIR, PYTHON, ThrowawayRedis, Worker, free_port, worker_env

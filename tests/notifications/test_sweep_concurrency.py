@@ -10,7 +10,8 @@ from django.db import connection, transaction
 from governance.models import Statusbericht, StatusberichtState
 from notifications.rules import BERLIN, default_rules_install
 from notifications.sweep import sweep, sweep_lock
-from workflow.reports.services import add_months, statusberichte_schedule_run
+from workflow.deadlines import add_months
+from workflow.reports.services import statusberichte_schedule_run
 
 from .conftest import People, make_ka
 

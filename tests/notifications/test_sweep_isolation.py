@@ -13,13 +13,11 @@ from django.db import connection
 
 from governance.models import Kernaktivitaet, Statusbericht
 from notifications.emails import build_message
-from notifications.messages import decision_deadline
 from notifications.models import SweepProblem
 from notifications.sweep import reminders_insert
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxState
-from workflow.models import DeadlineSettings
-from workflow.reports.services import add_months, next_due_date, statusberichte_schedule_run
+from workflow.reports.services import statusberichte_schedule_run
 
 from .conftest import make_ka, morning, report
 
@@ -65,21 +63,6 @@ def _refuse_inserts(name: str, table: str, condition: str) -> None:
                 f"CREATE TRIGGER {name} BEFORE INSERT ON {table} FOR EACH ROW WHEN {condition} "
                 "BEGIN SELECT RAISE(ABORT, 'induced failure for this KA'); END"
             )
-
-
-def test_add_months_and_next_due_date_never_raise_at_the_ends_of_the_calendar() -> None:
-    assert add_months(date(9999, 12, 31), 6) is None
-    assert add_months(date(9999, 6, 30), 6) == date(9999, 12, 30)
-    assert add_months(date(1, 1, 1), -1) is None
-    assert next_due_date(date(9999, 12, 31), 6, date(2027, 3, 1)) is None
-    assert next_due_date(date(1, 1, 1), 6, date(2027, 3, 1)) == date(2027, 7, 1)
-    assert next_due_date(date(2027, 1, 31), 1, date(2027, 3, 1)) == date(2027, 3, 31)
-    assert next_due_date(date(2027, 1, 15), 6, date(2027, 3, 1)) == date(2027, 7, 15)
-
-
-def test_a_council_session_deferred_to_9999_12_31_gives_a_time_limit_that_never_runs_out() -> None:
-    cfg = DeadlineSettings(frist_ratsbeschluss_tage=7)
-    assert decision_deadline("council", date(2027, 3, 1), cfg, date(9999, 12, 31)) == date.max
 
 
 def test_sweep_with_a_ka_starting_9999_12_31_schedules_and_reminds_everyone_else(

@@ -4,9 +4,8 @@ Each service checks the person's right, works on the locked report row (of two p
 exactly one wins), records an audit event and writes its mails into the outbox in the same transaction.
 """
 
-import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +25,7 @@ from governance.models import (
 )
 from outbox.delivery import Mail, enqueue
 
-from .. import rights
+from .. import deadlines, rights
 from ..models import DeadlineSettings
 from ..people import kompetenz_ids, projektgruppe_ids, role_ids
 from ..rights import Action, Role
@@ -66,29 +65,6 @@ class ReportInput:
     text_oeffentlich: str = ""
     text_intern: str = ""
     risiken: str = ""
-
-
-def add_months(day: date, months: int) -> date | None:
-    """``day`` moved by whole months (the day clamped to the month's end); None when the result lies outside
-    the years 1..9999 that a date can hold (a planned start of 9999-12-31 plus a period)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    if not date.min.year <= year <= date.max.year:
-        return None
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def next_due_date(base: date, months: int, today: date) -> date | None:
-    """The first date ``base + k * months`` (k >= 1) on or after ``today``; None when it cannot be
-    represented. A few steps whatever the distance: a start in the year 1 does not loop 24,000 times."""
-    months = max(int(months), 1)
-    elapsed = (today.year - base.year) * 12 + today.month - base.month
-    steps = max(1, elapsed // months)
-    due = add_months(base, months * steps)
-    while due is not None and due < today:
-        steps += 1
-        due = add_months(base, months * steps)
-    return due
 
 
 def _today() -> date:
@@ -232,13 +208,12 @@ def statusbericht_return(*, actor: Any, bericht: Statusbericht, reason: str) -> 
     if not reason:
         raise ReportInvalid(_("Bitte begründen Sie die Rückgabe."), field="reason")
     bericht = _review(bericht, actor)
-    frist_tage = DeadlineSettings.get().nachbesserung_tage
     bericht.state = StatusberichtState.RETURNED
     bericht.geprueft_am = timezone.now()
     bericht.geprueft_von = actor
     bericht.rueckgabegrund = reason
     bericht.runde += 1
-    bericht.nachreichen_bis = _today() + timedelta(days=frist_tage)
+    bericht.nachreichen_bis = deadlines.resubmission_due(_today(), DeadlineSettings.get())
     bericht.save(
         update_fields=["state", "geprueft_am", "geprueft_von", "rueckgabegrund", "runde", "nachreichen_bis"]
     )
@@ -375,7 +350,7 @@ def statusberichte_schedule_run(*, today: date | None = None) -> ScheduleResult:
         moments = (created, last_in, started_at)
         not_before = max(timezone.localtime(t).date() for t in moments if t is not None)
         try:
-            due = next_due_date(base, months, not_before)
+            due = deadlines.next_due_date(base, months, not_before)
         except (ArithmeticError, ValueError) as exc:  # any other stored value that breaks the arithmetic
             due, detail = None, f"{type(exc).__name__}: {exc}"
         else:
