@@ -37,7 +37,6 @@ from .models import (
     Resolution,
     Schwerpunkt,
     Statusbericht,
-    StatusberichtState,
     Tranche,
 )
 from .models.strategy import MAX_SCHWERPUNKTE_PER_KOMPETENZ
@@ -85,7 +84,6 @@ KA_DECIDED_STATUSES: tuple[KaStatus, ...] = (
     KaStatus.MERGED,
 )
 KA_GOAL_2030 = 125
-OVERDUE_REPORT_STATES: tuple[StatusberichtState, ...] = (StatusberichtState.DUE, StatusberichtState.RETURNED)
 
 
 def _status_position() -> Case:
@@ -93,15 +91,6 @@ def _status_position() -> Case:
         *(When(status=status, then=Value(index)) for index, status in enumerate(KA_STATUS_ORDER)),
         default=Value(len(KA_STATUS_ORDER)),
         output_field=IntegerField(),
-    )
-
-
-def statusbericht_overdue_q(today: date, prefix: str = "") -> Q:
-    """Reports still owed (due or returned) whose deadline has passed: the due date, or after a return the
-    new date (as in governance.report_selectors and the reminders)."""
-    return Q(**{f"{prefix}state__in": OVERDUE_REPORT_STATES}) & (
-        Q(**{f"{prefix}nachreichen_bis__lt": today})
-        | Q(**{f"{prefix}nachreichen_bis__isnull": True, f"{prefix}faellig_am__lt": today})
     )
 
 
@@ -146,13 +135,12 @@ def _ka_search(queryset: QuerySet[Kernaktivitaet], search: str) -> QuerySet[Kern
 
 
 # From the council on, a KA is public record; before, it is the administration's internal preparation.
-PUBLIC_STATUSES = (KaStatus.COUNCIL, KaStatus.RUNNING, KaStatus.DONE, KaStatus.STOPPED, KaStatus.MERGED)
 
 
 def kernaktivitaet_public_q() -> Q:
     """KA the public may see: those before the council or after it, and those the council rejected."""
     council_rejected = Exists(Resolution.objects.filter(kernaktivitaet=OuterRef("pk")))
-    return Q(status__in=PUBLIC_STATUSES) | (Q(status=KaStatus.REJECTED) & Q(council_rejected))
+    return Q(status__in=KaStatus.public()) | (Q(status=KaStatus.REJECTED) & Q(council_rejected))
 
 
 PUBLIC_READERS = "public"
@@ -208,7 +196,7 @@ def kernaktivitaet_list(
     """The KA overview: filtered, searched and sorted, with the joins the table needs (one query per page,
     one for the count, one for the Querschnittsthemen)."""
     overdue_reports = Statusbericht.objects.filter(
-        statusbericht_overdue_q(today), kernaktivitaet=OuterRef("pk")
+        Statusbericht.overdue_q(today), kernaktivitaet=OuterRef("pk")
     )
     queryset: QuerySet[Kernaktivitaet] = (
         Kernaktivitaet.objects.select_related("kompetenz", "schwerpunkt", "tranche")
@@ -338,7 +326,7 @@ def kernaktivitaet_visible(*, user: Any, ka: Kernaktivitaet) -> bool:
 
 
 def kernaktivitaet_is_public(ka: Kernaktivitaet) -> bool:
-    if ka.status in PUBLIC_STATUSES:
+    if ka.status in KaStatus.public():
         return True
     return ka.status == KaStatus.REJECTED and any(True for _ in ka.resolutions.all())
 
@@ -382,7 +370,7 @@ def statusbericht_overdue_list(*, today: date, visible: Q | None = None) -> Quer
     if visible is not None:
         reports = reports.filter(kernaktivitaet__in=Kernaktivitaet.objects.filter(visible))
     return (
-        reports.filter(statusbericht_overdue_q(today))
+        reports.filter(Statusbericht.overdue_q(today))
         .select_related("kernaktivitaet__kompetenz")
         .annotate(frist_effektiv=Coalesce("nachreichen_bis", "faellig_am"))
         .order_by("frist_effektiv", "kernaktivitaet__code")

@@ -27,7 +27,6 @@ from .selectors import (
     KA_SORT_FIELDS,
     KA_STATUS_ORDER,
     PUBLIC_READERS,
-    PUBLIC_STATUSES,
     dashboard_data_version,
     kernaktivitaet_internal_visible,
     kernaktivitaet_is_public,
@@ -49,7 +48,7 @@ def status_columns(user: Any) -> tuple[KaStatus, ...]:
     """The status columns of the count tables: the public sees no column of a state it can never see (a KA
     in the administration's preparation), so that no column of zeros suggests hidden KA."""
     if kernaktivitaet_reader_group(user) == PUBLIC_READERS:
-        return tuple(s for s in KA_STATUS_ORDER if s in PUBLIC_STATUSES or s == KaStatus.REJECTED)
+        return tuple(s for s in KA_STATUS_ORDER if s in KaStatus.public() or s == KaStatus.REJECTED)
     return KA_STATUS_ORDER
 
 

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, StatusberichtState
+from governance.selectors import statusbericht_overdue_list
 from outbox.delivery import Skip
 from outbox.models import OutboxMessage
 from workflow import deadlines
-from workflow.reports.selectors import statusbericht_overdue_by_deadline_list
 from workflow.rights import Role
 
 from . import audiences, links, sentences
@@ -154,7 +154,7 @@ def _decision_reminder(row: OutboxMessage, today: date, reads: Batch) -> Prepare
 def decisions_overdue(reads: Batch, today: date) -> list[dict[str, Any]]:
     """KA waiting for a decision past its time limit (a handful of rows: at most the KA in decision)."""
     cfg = reads.settings
-    waiting = list(Kernaktivitaet.objects.filter(status__in=list(audiences.DECISION_ROLE)).order_by("code"))
+    waiting = list(Kernaktivitaet.objects.filter(status__in=KaStatus.awaiting_decision()).order_by("code"))
     reads.sessions.load(ka.pk for ka in waiting if ka.status == KaStatus.COUNCIL)
     status_of = {ka.pk: ka.status for ka in waiting}
     entered: dict[int, AuditEvent] = {}
@@ -181,7 +181,7 @@ def _digest(row: OutboxMessage, today: date, reads: Batch) -> Prepared | None:
     year, week, _weekday = today.isocalendar()
     if row.context.get("woche") and row.context["woche"] < f"{year}-W{week:02d}":
         raise Skip(_("Ersetzt durch die Übersicht einer späteren Woche."))
-    berichte = list(statusbericht_overdue_by_deadline_list(today=today))
+    berichte = list(statusbericht_overdue_list(today=today))
     entscheidungen = decisions_overdue(reads, today)
     if not berichte and not entscheidungen:
         return None

@@ -105,13 +105,14 @@ def insert_report_reminders(today: date, windows: list[RuleWindow], ka_id: int |
     d = _sql_dialect()
     cte, params = _windows_cte(windows)
     diff = d["diff_date"].format(col="COALESCE(sb.nachreichen_bis, sb.faellig_am)")
+    owed, owed_params = Statusbericht.owed_sql("sb", "ka")
     sql = f"""
         WITH {cte},
         owed AS (
             SELECT sb.id AS id, sb.runde AS runde, {diff} AS diff
             FROM {Statusbericht._meta.db_table} sb
             JOIN {Kernaktivitaet._meta.db_table} ka ON ka.id = sb.kernaktivitaet_id
-            WHERE sb.state IN (%s, %s) AND ka.status = %s
+            WHERE {owed}
               AND (CAST(%s AS integer) IS NULL OR ka.id = CAST(%s AS integer))
         ),
         hits AS (
@@ -128,7 +129,7 @@ def insert_report_reminders(today: date, windows: list[RuleWindow], ka_id: int |
         FROM hits WHERE 1 = 1
         ON CONFLICT (key) DO NOTHING
     """
-    params += [today, StatusberichtState.DUE, StatusberichtState.RETURNED, KaStatus.RUNNING, ka_id, ka_id]
+    params += [today, *owed_params, ka_id, ka_id]
     return _execute(sql, params)
 
 

@@ -190,7 +190,7 @@ class DecisionForm(AccessibleFormMixin, forms.Form):
             )
         if node == "board_stop_merge":
             _model_choice(self, "merge_target").queryset = (
-                Kernaktivitaet.objects.filter(status__in=[KaStatus.RUNNING, KaStatus.DONE])
+                Kernaktivitaet.objects.filter(status__in=KaStatus.merge_targets())
                 .exclude(pk=kernaktivitaet.pk)
                 .order_by("code")
             )
@@ -238,7 +238,7 @@ class RequestForm(AccessibleFormMixin, forms.Form):
         _choice(self, "kind").choices = [(value, label) for value, label in self.KINDS if value in kinds]
         _reason_needed_by(self.fields["reason"], [(Action(kind), kind in REASON_REQUIRED) for kind in kinds])
         _model_choice(self, "merge_target").queryset = (
-            Kernaktivitaet.objects.filter(status__in=[KaStatus.RUNNING, KaStatus.DONE])
+            Kernaktivitaet.objects.filter(status__in=KaStatus.merge_targets())
             .exclude(pk=kernaktivitaet.pk)
             .order_by("code")
         )

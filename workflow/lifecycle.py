@@ -324,7 +324,7 @@ def _check_merge_target(ka: Kernaktivitaet, target: Kernaktivitaet | None) -> No
         )
     # A merged KA is terminal and a target must be running or done, so no chain of merges can close a
     # cycle: checking the target's state is the cycle check.
-    if target.status not in (KaStatus.RUNNING, KaStatus.DONE):
+    if target.status not in KaStatus.merge_targets():
         raise InvalidInput(
             _("Überführt werden kann nur in eine laufende oder umgesetzte Kernaktivität."),
             field="merge_target",

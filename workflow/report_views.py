@@ -59,7 +59,7 @@ def statusbericht(request: HttpRequest, pk: int) -> HttpResponse:
     # A report the person may not read is not there (404, as for a report that does not exist).
     if not kernaktivitaet_internal_visible(user=request.user, ka=ka):
         raise Http404
-    may_submit = bericht.state in reporting.OPEN_STATES and reporting.may_submit(request.user, ka)
+    may_submit = bericht.state in StatusberichtState.open() and reporting.may_submit(request.user, ka)
     may_review = bericht.state == StatusberichtState.SUBMITTED and reporting.may_review(request.user, ka)
 
     form = StatusberichtForm(initial=_initial(bericht)) if may_submit else None

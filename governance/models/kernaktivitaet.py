@@ -28,9 +28,31 @@ class KaStatus(models.TextChoices):
     MERGED = "merged", _("Überführt")
     REJECTED = "rejected", _("Abgelehnt")
 
+    # The derived sets of states, each written once here.
     @classmethod
     def terminal(cls) -> frozenset["KaStatus"]:
+        """No transition leads out of these."""
         return frozenset({cls.DONE, cls.STOPPED, cls.MERGED, cls.REJECTED})
+
+    @classmethod
+    def ended(cls) -> tuple["KaStatus", ...]:
+        """A KA that ran and has ended: it owes no more status reports."""
+        return (cls.DONE, cls.STOPPED, cls.MERGED)
+
+    @classmethod
+    def awaiting_decision(cls) -> tuple["KaStatus", ...]:
+        """A KA in these states waits for somebody's decision, within a time limit."""
+        return (cls.ZIRKEL_REVIEW, cls.BOARD_DECISION, cls.COUNCIL)
+
+    @classmethod
+    def public(cls) -> tuple["KaStatus", ...]:
+        """Shown to the public (a rejection only when the council rejected it, see governance.selectors)."""
+        return (cls.COUNCIL, cls.RUNNING, cls.DONE, cls.STOPPED, cls.MERGED)
+
+    @classmethod
+    def merge_targets(cls) -> tuple["KaStatus", ...]:
+        """A KA can be merged into one in these states."""
+        return (cls.RUNNING, cls.DONE)
 
 
 class Kernaktivitaet(models.Model):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..inputs import LONG_TEXT_MAX, REASON_MAX, text_limit
-from .kernaktivitaet import Kernaktivitaet
+from .kernaktivitaet import KaStatus, Kernaktivitaet
 
 # A report counts as "fällig" from this many days before its date on (the first default reminder); before
 # that the lists name its date instead.
@@ -27,6 +27,11 @@ class StatusberichtState(models.TextChoices):
     RETURNED = "returned", _("zurückgegeben")
     # Owed by a KA that has ended (umgesetzt, eingestellt, überführt) before the report came in.
     CANCELLED = "cancelled", _("entfällt")
+
+    @classmethod
+    def open(cls) -> tuple["StatusberichtState", ...]:
+        """Not (or not any more) in: the project group still has to write it."""
+        return (cls.DUE, cls.RETURNED)
 
 
 class Statusbericht(models.Model):
@@ -116,9 +121,41 @@ class Statusbericht(models.Model):
         """The date the report is owed by now: the due date, or after a return the new date."""
         return self.nachreichen_bis or self.faellig_am
 
+    # "Owed" is one rule, here, in the three forms the code needs: a Python property, an ORM filter and the
+    # SQL of the set-based sweep; tests/governance/test_owed_reports.py proves that they agree.
     @property
     def is_open(self) -> bool:
-        return self.state in (StatusberichtState.DUE, StatusberichtState.RETURNED)
+        return self.state in StatusberichtState.open()
+
+    @property
+    def is_owed(self) -> bool:
+        """Open, and its KA runs: only a running KA owes reports."""
+        return self.is_open and self.kernaktivitaet.status == KaStatus.RUNNING
+
+    @staticmethod
+    def owed_q(prefix: str = "") -> models.Q:
+        return models.Q(
+            **{
+                f"{prefix}state__in": StatusberichtState.open(),
+                f"{prefix}kernaktivitaet__status": KaStatus.RUNNING,
+            }
+        )
+
+    @staticmethod
+    def overdue_q(today: date, prefix: str = "") -> models.Q:
+        """Owed and past its deadline (after a return: the new date)."""
+        return Statusbericht.owed_q(prefix) & (
+            models.Q(**{f"{prefix}nachreichen_bis__lt": today})
+            | models.Q(**{f"{prefix}nachreichen_bis__isnull": True, f"{prefix}faellig_am__lt": today})
+        )
+
+    @staticmethod
+    def owed_sql(report: str, ka: str) -> tuple[str, list[str]]:
+        """The SQL condition for the report table aliased ``report`` joined to its KA aliased ``ka``."""
+        return f"{report}.state IN (%s, %s) AND {ka}.status = %s", [
+            *(str(state) for state in StatusberichtState.open()),
+            str(KaStatus.RUNNING),
+        ]
 
     @property
     def is_overdue(self) -> bool:

@@ -1,21 +1,15 @@
 """Reads of status reports (Sachstandsberichte)."""
 
-from datetime import date
 from typing import Any
 
 from django.db.models import BigIntegerField, Q, QuerySet
 from django.db.models.functions import Cast, Coalesce
 from guardian.shortcuts import get_objects_for_user
 
-from governance.models import KaStatus, Kernaktivitaet, Kompetenz, Statusbericht, StatusberichtState
+from governance.models import Kernaktivitaet, Kompetenz, Statusbericht, StatusberichtState
 from governance.selectors import kernaktivitaet_object_permissions
 
 from ..rights import Role
-
-OPEN_STATES = (StatusberichtState.DUE, StatusberichtState.RETURNED)
-# Only a running KA owes a report; the lifecycle closes the open one when a KA ends, and this filter keeps
-# a row that escaped it (a KA ended in the admin) off every list of owed reports.
-OWED = Q(state__in=OPEN_STATES, kernaktivitaet__status=KaStatus.RUNNING)
 
 
 def merged_sources(ka: Kernaktivitaet) -> list[int]:
@@ -37,17 +31,6 @@ def statusbericht_list_for_ka(*, ka: Kernaktivitaet) -> QuerySet[Statusbericht]:
         Statusbericht.objects.filter(kernaktivitaet_id__in=merged_sources(ka))
         .select_related("kernaktivitaet", "eingereicht_von", "geprueft_von")
         .order_by("-faellig_am", "kernaktivitaet__code")
-    )
-
-
-def statusbericht_overdue_by_deadline_list(*, today: date) -> QuerySet[Statusbericht]:
-    """Owed reports past their deadline (after a return: the new date), the oldest first."""
-    return (
-        Statusbericht.objects.filter(OWED)
-        .annotate(frist_effektiv=Coalesce("nachreichen_bis", "faellig_am"))
-        .filter(frist_effektiv__lt=today)
-        .select_related("kernaktivitaet__kompetenz")
-        .order_by("frist_effektiv", "kernaktivitaet__code")
     )
 
 
@@ -79,7 +62,7 @@ def statusbericht_owed_by_list(*, user: Any) -> QuerySet[Statusbericht]:
     if not own:
         return Statusbericht.objects.none()
     return (
-        Statusbericht.objects.filter(OWED, kernaktivitaet_id__in=own)
+        Statusbericht.objects.filter(Statusbericht.owed_q(), kernaktivitaet_id__in=own)
         .annotate(frist_effektiv=Coalesce("nachreichen_bis", "faellig_am"))
         .select_related("kernaktivitaet__kompetenz")
         .order_by("frist_effektiv", "kernaktivitaet__code")

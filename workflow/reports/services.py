@@ -30,9 +30,7 @@ from ..models import DeadlineSettings
 from ..people import kompetenz_ids, projektgruppe_ids, role_ids
 from ..rights import Action, Role
 
-OPEN_STATES = (StatusberichtState.DUE, StatusberichtState.RETURNED)
 # A KA in one of these states owes no report any more.
-ENDED_STATES = (KaStatus.DONE, KaStatus.STOPPED, KaStatus.MERGED)
 
 
 class ReportRefused(Exception):
@@ -128,7 +126,7 @@ def statusbericht_submit(*, actor: Any, bericht: Statusbericht, data: ReportInpu
     ka = bericht.kernaktivitaet
     if not may_submit(actor, ka):
         raise ReportRefused(_("Nur die Projektgruppe dieser Kernaktivität kann ihren Sachstand berichten."))
-    if bericht.state not in OPEN_STATES:
+    if bericht.state not in StatusberichtState.open():
         raise ReportMovedOn(
             _("Dieser Sachstandsbericht ist bereits „%(state)s“.") % {"state": bericht.get_state_display()}
         )
@@ -236,9 +234,11 @@ def statusberichte_close_for_ended(*, actor: Any, ka: Kernaktivitaet, event: Aud
 
     The rows stay: a returned report carries what was submitted and why it came back, and reminders already
     in the outbox find the report closed and are dropped. Submitted and accepted reports are not touched."""
-    if ka.status not in ENDED_STATES:
+    if ka.status not in KaStatus.ended():
         return 0
-    owed = Statusbericht.objects.select_for_update().filter(kernaktivitaet=ka, state__in=OPEN_STATES)
+    owed = Statusbericht.objects.select_for_update().filter(
+        kernaktivitaet=ka, state__in=StatusberichtState.open()
+    )
     rows = list(owed.order_by("pk"))
     if not rows:
         return 0
@@ -320,7 +320,9 @@ def statusberichte_schedule_run(*, today: date | None = None) -> ScheduleResult:
     """
     del today  # kept for callers; the due date depends on stored values only (see above)
     default_months = DeadlineSettings.get().berichtsintervall_monate
-    open_reports = Statusbericht.objects.filter(kernaktivitaet=OuterRef("pk"), state__in=OPEN_STATES)
+    open_reports = Statusbericht.objects.filter(
+        kernaktivitaet=OuterRef("pk"), state__in=StatusberichtState.open()
+    )
     started = AuditEvent.objects.filter(kernaktivitaet=OuterRef("pk"), to_status=KaStatus.RUNNING).order_by(
         "-pk"
     )
