@@ -20,10 +20,10 @@ from viewflow.workflow.base import Edge
 from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
+from core.errors import Invalid
 from governance.models import KaStatus
 
 from . import lifecycle, notices
-from .lifecycle import InvalidInput
 from .models import KaProcess, ProcessKind
 from .rights import Action
 
@@ -84,7 +84,7 @@ class DecisionView(flow.View):
         route opens the next task. The caller holds the process lock and has checked the task is open."""
         task = activation.task
         if action not in self.actions:
-            raise InvalidInput(_("Dieser Schritt passt nicht zu dieser Aufgabe."), field="action")
+            raise Invalid(_("Dieser Schritt passt nicht zu dieser Aufgabe."), field="action")
         if task.status == STATUS.NEW:
             # Claimed and executed in one go: the row is written once, when the task completes.
             task.owner = principal

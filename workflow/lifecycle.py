@@ -13,38 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.fsm.base import State, TransitionNotAllowed
 from viewflow.utils import DEFAULT
 
+from core.errors import Invalid, MovedOn, Refused
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, Resolution, ResolutionResult
 
 from . import notices, rights
 from .reports.services import statusberichte_close_for_ended
 from .rights import REPORT_ACTIONS, Action
-
-
-class TransitionRefused(Exception):
-    """A transition that must not happen; the message is German and shown to the person as it is."""
-
-    status_code = 403
-
-    def __init__(self, message: Any) -> None:
-        self.message = str(message)
-        super().__init__(self.message)
-
-
-class InvalidInput(TransitionRefused):
-    """The person may act, but what they entered does not allow the transition."""
-
-    status_code = 400
-
-    def __init__(self, message: Any, field: str | None = None) -> None:
-        self.field = field
-        super().__init__(message)
-
-
-class StateMovedOn(TransitionRefused):
-    """Someone else acted first: the KA (or the task) is no longer where the person saw it."""
-
-    status_code = 409
-
 
 ALREADY_DECIDED = _("Diese Kernaktivität wurde bereits entschieden.")
 STATE_MOVED_ON = _(
@@ -187,7 +161,7 @@ def _lock(ka_pk: int, *extra: int) -> dict[int, Kernaktivitaet]:
     rows = Kernaktivitaet.objects.select_for_update(of=("self",)).filter(pk__in=pks).order_by("pk")
     found = {ka.pk: ka for ka in rows}
     if ka_pk not in found:
-        raise TransitionRefused(_("Diese Kernaktivität gibt es nicht."))
+        raise Refused(_("Diese Kernaktivität gibt es nicht."))
     return found
 
 
@@ -224,7 +198,7 @@ def apply(
     """Apply one transition to one KA in the caller's transaction (or its own when there is none)."""
     action = Action(action)
     if action not in TRANSITIONS:
-        raise TransitionRefused(_("Unbekannter Schritt."))
+        raise Refused(_("Unbekannter Schritt."))
     reason = (reason or "").strip()
     ka_pk = kernaktivitaet if isinstance(kernaktivitaet, int) else kernaktivitaet.pk
     target_pk = merge_target if isinstance(merge_target, int) or merge_target is None else merge_target.pk
@@ -248,23 +222,23 @@ def apply(
         )
         verdict = rights.may(actor, action, ka, on_behalf_of=on_behalf_of, requester_ids=requester_ids)
         if not verdict:
-            raise TransitionRefused(verdict.message)
+            raise Refused(verdict.message)
 
         machine = _Machine(ka)
         method = getattr(machine, action.value)
         if not method.can_proceed():
             if ka.is_terminal:
-                raise StateMovedOn(ALREADY_DECIDED)
-            raise StateMovedOn(STATE_MOVED_ON % {"status": ka.get_status_display(), "action": action.label})
+                raise MovedOn(ALREADY_DECIDED)
+            raise MovedOn(STATE_MOVED_ON % {"status": ka.get_status_display(), "action": action.label})
         if action in REQUESTS and open_request is not None:
-            raise StateMovedOn(_("Für diese Kernaktivität liegt bereits ein offener Antrag vor."))
+            raise MovedOn(_("Für diese Kernaktivität liegt bereits ein offener Antrag vor."))
         if action in ANSWERS and (open_request is None or open_request.action not in _request_family(action)):
-            raise StateMovedOn(_("Über diesen Antrag wurde bereits entschieden."))
+            raise MovedOn(_("Über diesen Antrag wurde bereits entschieden."))
 
         if action in REASON_REQUIRED and not reason:
-            raise InvalidInput(REASON_REQUIRED[action], field="reason")
+            raise Invalid(REASON_REQUIRED[action], field="reason")
         if action == Action.ZIRKEL_FORWARD and not reason:
-            raise InvalidInput(_("Bitte geben Sie die Beschlussempfehlung an."), field="reason")
+            raise Invalid(_("Bitte geben Sie die Beschlussempfehlung an."), field="reason")
         if action == Action.COUNCIL_RECORD:
             _check_council(result, resolution, ka)
         if action in (Action.BOARD_MERGE, Action.PROPOSE_MERGE):
@@ -276,7 +250,7 @@ def apply(
             else:
                 method()
         except TransitionNotAllowed as exc:
-            raise StateMovedOn(ALREADY_DECIDED) from exc
+            raise MovedOn(ALREADY_DECIDED) from exc
 
         details = dict(data or {})
         if action == Action.BOARD_MERGE:
@@ -308,24 +282,22 @@ def apply(
 
 def _check_council(result: str | None, resolution: Resolution | None, ka: Kernaktivitaet) -> None:
     if result not in COUNCIL_TARGETS:
-        raise InvalidInput(_("Bitte wählen Sie das Ergebnis des Ratsbeschlusses."), field="result")
+        raise Invalid(_("Bitte wählen Sie das Ergebnis des Ratsbeschlusses."), field="result")
     if resolution is None or resolution.kernaktivitaet_id != ka.pk or resolution.result != result:
-        raise InvalidInput(_("Zum Ergebnis fehlt der passende Ratsbeschluss."), field="result")
+        raise Invalid(_("Zum Ergebnis fehlt der passende Ratsbeschluss."), field="result")
 
 
 def _check_merge_target(ka: Kernaktivitaet, target: Kernaktivitaet | None) -> None:
     if target is None:
-        raise InvalidInput(
-            _("Bitte wählen Sie die Kernaktivität, in die überführt wird."), field="merge_target"
-        )
+        raise Invalid(_("Bitte wählen Sie die Kernaktivität, in die überführt wird."), field="merge_target")
     if target.pk == ka.pk:
-        raise InvalidInput(
+        raise Invalid(
             _("Eine Kernaktivität kann nicht in sich selbst überführt werden."), field="merge_target"
         )
     # A merged KA is terminal and a target must be running or done, so no chain of merges can close a
     # cycle: checking the target's state is the cycle check.
     if target.status not in KaStatus.merge_targets():
-        raise InvalidInput(
+        raise Invalid(
             _("Überführt werden kann nur in eine laufende oder umgesetzte Kernaktivität."),
             field="merge_target",
         )

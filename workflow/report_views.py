@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.errors import Invalid, Refused
 from governance.models import Statusbericht, StatusberichtState
 from governance.selectors import kernaktivitaet_internal_visible
 from workflow.reports import selectors as report_selectors
@@ -15,6 +16,7 @@ from workflow.reports import services as reporting
 
 from .report_forms import StatusberichtForm, StatusberichtReviewForm
 from .selectors import paged
+from .views import refused
 
 
 @login_required
@@ -32,19 +34,6 @@ def berichte(request: HttpRequest) -> HttpResponse:
             ),
             "today": timezone.localdate(),
         },
-    )
-
-
-def _refused(request: HttpRequest, exc: reporting.ReportRefused) -> HttpResponse:
-    return render(
-        request,
-        "workflow/refused.html",
-        {
-            "message": exc.message,
-            "moved_on": isinstance(exc, reporting.ReportMovedOn),
-            "back": "/berichte/",
-        },
-        status=exc.status_code,
     )
 
 
@@ -90,12 +79,12 @@ def statusbericht(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                     messages.success(request, _("Ihr Sachstandsbericht ist eingereicht."))
                     return redirect("workflow:berichte")
-        except reporting.ReportInvalid as exc:
+        except Invalid as exc:
             target = review_form if request.POST.get("op") == "review" else form
             assert target is not None
             target.add_error(exc.field if exc.field in target.fields else None, exc.message)
-        except reporting.ReportRefused as exc:
-            return _refused(request, exc)
+        except Refused as exc:
+            return refused(request, exc, back="/berichte/")
         status = 400
     return render(
         request,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from core.errors import Invalid, MovedOn, Refused
 from governance.inputs import LONG_TEXT_MAX, session_bounds
 from governance.models import (
     AgendaItem,
@@ -38,7 +39,6 @@ from governance.models import (
 from . import lifecycle, rights
 from .flows import NODE_ACTIONS, START_NODES, KaDecisionFlow
 from .grants import kernaktivitaet_set_projektgruppe
-from .lifecycle import InvalidInput, StateMovedOn, TransitionRefused
 from .models import KaProcess, ProcessKind
 from .rights import Action
 
@@ -86,7 +86,7 @@ def _full_clean(ka: Kernaktivitaet) -> None:
     except ValidationError as exc:
         errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
         field, messages = next(iter(errors.items()))
-        raise InvalidInput(ValidationError(messages).messages[0], field=field) from exc
+        raise Invalid(ValidationError(messages).messages[0], field=field) from exc
 
 
 def _created_with_key(actor: Any, form_key: uuid.UUID) -> Kernaktivitaet | None:
@@ -95,7 +95,7 @@ def _created_with_key(actor: Any, form_key: uuid.UUID) -> Kernaktivitaet | None:
     if ka is None:
         return None
     if not AuditEvent.objects.filter(kernaktivitaet=ka, action=Action.CREATE, actor=actor).exists():
-        raise InvalidInput(_("Das Formular ist bereits verwendet. Bitte laden Sie die Seite neu."))
+        raise Invalid(_("Das Formular ist bereits verwendet. Bitte laden Sie die Seite neu."))
     return ka
 
 
@@ -114,12 +114,12 @@ def kernaktivitaet_create_proposal(
     first one created: a double click makes one proposal."""
     verdict = rights.may(actor, Action.CREATE, None)
     if not verdict:
-        raise TransitionRefused(verdict.message)
+        raise Refused(verdict.message)
     unknown = set(values) - set(PROPOSAL_FIELDS)
     if unknown:
-        raise InvalidInput(_("Unbekannte Angaben im Vorschlag."))
+        raise Invalid(_("Unbekannte Angaben im Vorschlag."))
     if not (titel or "").strip():
-        raise InvalidInput(_("Bitte geben Sie einen Titel an."), field="titel")
+        raise Invalid(_("Bitte geben Sie einen Titel an."), field="titel")
     try:
         with transaction.atomic():
             # The Kompetenz row serialises the numbering of proposals within it (and a double submission).
@@ -153,17 +153,17 @@ def kernaktivitaet_update_proposal(
     """Change the text of a proposal while it is still with the project group or the Strategiezirkel."""
     unknown = set(values) - set(PROPOSAL_FIELDS)
     if unknown:
-        raise InvalidInput(_("Unbekannte Angaben im Vorschlag."))
+        raise Invalid(_("Unbekannte Angaben im Vorschlag."))
     with transaction.atomic():
         ka = Kernaktivitaet.objects.select_for_update(of=("self",)).get(pk=kernaktivitaet.pk)
         verdict = rights.may(actor, Action.EDIT, ka, on_behalf_of=on_behalf_of)
         if not verdict:
-            raise TransitionRefused(verdict.message)
+            raise Refused(verdict.message)
         editable = {KaStatus.PROPOSED}
         if rights.may(actor, Action.ZIRKEL_FORWARD, ka, on_behalf_of=on_behalf_of):
             editable.add(KaStatus.ZIRKEL_REVIEW)
         if ka.status not in editable:
-            raise StateMovedOn(
+            raise MovedOn(
                 _("Der Vorschlag steht auf „%(status)s“ und kann nicht mehr bearbeitet werden.")
                 % {"status": ka.get_status_display()}
             )
@@ -290,15 +290,15 @@ def _locked_task(task_id: int) -> Iterator[Task]:
             .first()
         )
         if task is None:
-            raise TransitionRefused(_("Diese Aufgabe gibt es nicht."))
+            raise Refused(_("Diese Aufgabe gibt es nicht."))
         yield task
 
 
 def _check_open(task: Task, actor: Any, principal: Any) -> None:
     if task.status not in OPEN:
-        raise StateMovedOn(TASK_DONE)
+        raise MovedOn(TASK_DONE)
     if task.owner_id is not None and task.owner_id not in (actor.pk, principal.pk):
-        raise StateMovedOn(
+        raise MovedOn(
             _("Diese Aufgabe hat bereits %(name)s übernommen.") % {"name": _owner(task).get_username()}
         )
 
@@ -320,7 +320,7 @@ def task_claim(*, actor: Any, task_id: int, on_behalf_of: Any = None) -> Task:
             requester_ids=process_requesters(task.process.kaprocess),
         )
         if not verdict:
-            raise TransitionRefused(verdict.message)
+            raise Refused(verdict.message)
         activation = task.flow_task.activation_class(task)
         activation.assign(principal)
         return task
@@ -330,13 +330,13 @@ def task_release(*, actor: Any, task_id: int) -> Task:
     """Put a claimed task back into the queue."""
     with _locked_task(task_id) as task:
         if task.status == STATUS.NEW:
-            raise StateMovedOn(_("Diese Aufgabe steht bereits wieder allen Berechtigten offen."))
+            raise MovedOn(_("Diese Aufgabe steht bereits wieder allen Berechtigten offen."))
         if task.status != STATUS.ASSIGNED:
-            raise StateMovedOn(TASK_DONE)
+            raise MovedOn(TASK_DONE)
         # Only the owner or their deputy for today puts it back (task_principal checks the deputy).
         principal = task_principal(actor=actor, task=task)
         if task.owner_id != principal.pk:
-            raise StateMovedOn(
+            raise MovedOn(
                 _("Diese Aufgabe hat bereits %(name)s übernommen.") % {"name": _owner(task).get_username()}
             )
         task.flow_task.activation_class(task).unassign()
@@ -361,7 +361,7 @@ def task_decide(
 ) -> lifecycle.Applied:
     """Claim (if needed) and execute one human task; its flow node has the lifecycle make the transition.
 
-    Everything happens under the process lock in one transaction; the loser of a race gets ``StateMovedOn``.
+    Everything happens under the process lock in one transaction; the loser of a race gets ``MovedOn``.
     """
     action = Action(action)
     with _locked_task(task_id) as task:
@@ -412,20 +412,20 @@ def _validate_paper(
     texts = (("reference", reference, 40), ("name", name, 300), ("agenda_number", agenda_number, 20))
     for field, value, limit in texts:
         if len(value) > limit or "\x00" in value:
-            raise InvalidInput(
+            raise Invalid(
                 _("Höchstens %(limit)s Zeichen, ohne Steuerzeichen.") % {"limit": limit}, field=field
             )
     first, last = session_bounds()
     for field, day in (("paper_date", paper_date), ("session_date", timezone.localdate(session_start))):
         if not first <= day <= last:
-            raise InvalidInput(
+            raise Invalid(
                 _("Bitte geben Sie ein Datum zwischen dem %(minimum)s und dem %(maximum)s an.")
                 % {"minimum": formats.date_format(first), "maximum": formats.date_format(last)},
                 field=field,
             )
     # The clerk records what the council has resolved: a session still ahead has resolved nothing.
     if timezone.localdate(session_start) > timezone.localdate():
-        raise InvalidInput(
+        raise Invalid(
             _("Die Ratssitzung liegt in der Zukunft. Ein Beschluss wird erst nach der Sitzung erfasst."),
             field="session_date",
         )
@@ -433,39 +433,37 @@ def _validate_paper(
 
 def _validate_outcomes(outcomes: list[Outcome], session: datetime) -> None:
     if not outcomes:
-        raise InvalidInput(_("Bitte nennen Sie mindestens eine Kernaktivität."), field="outcomes")
+        raise Invalid(_("Bitte nennen Sie mindestens eine Kernaktivität."), field="outcomes")
     seen: set[int] = set()
     for outcome in outcomes:
         code = outcome.kernaktivitaet.code
         if outcome.kernaktivitaet.pk in seen:
-            raise InvalidInput(_("%(code)s steht doppelt im Beschluss.") % {"code": code}, field="outcomes")
+            raise Invalid(_("%(code)s steht doppelt im Beschluss.") % {"code": code}, field="outcomes")
         seen.add(outcome.kernaktivitaet.pk)
         if outcome.result not in ResolutionResult.values:
-            raise InvalidInput(
-                _("Bitte wählen Sie das Ergebnis für %(code)s.") % {"code": code}, field="result"
-            )
+            raise Invalid(_("Bitte wählen Sie das Ergebnis für %(code)s.") % {"code": code}, field="result")
         if outcome.result == ResolutionResult.ADOPTED_AMENDED and not outcome.resolution_text.strip():
-            raise InvalidInput(
+            raise Invalid(
                 _("Für %(code)s fehlt der geänderte Beschlusstext.") % {"code": code}, field="resolution_text"
             )
         if outcome.result == ResolutionResult.DEFERRED:
             if outcome.deferred_to is None:
-                raise InvalidInput(
+                raise Invalid(
                     _("Für %(code)s fehlt das Datum der neuen Sitzung.") % {"code": code}, field="deferred_to"
                 )
             if outcome.deferred_to <= timezone.localdate(session):
-                raise InvalidInput(
+                raise Invalid(
                     _("Die neue Sitzung für %(code)s muss nach der Sitzung vom %(date)s liegen.")
                     % {"code": code, "date": formats.date_format(timezone.localdate(session))},
                     field="deferred_to",
                 )
             if outcome.deferred_to > session_bounds()[1]:
-                raise InvalidInput(
+                raise Invalid(
                     _("Die neue Sitzung für %(code)s liegt zu weit in der Zukunft.") % {"code": code},
                     field="deferred_to",
                 )
         if len(outcome.resolution_text) > LONG_TEXT_MAX or "\x00" in outcome.resolution_text:
-            raise InvalidInput(
+            raise Invalid(
                 _("Der Beschlusstext für %(code)s ist zu lang oder enthält Steuerzeichen.") % {"code": code},
                 field="resolution_text",
             )
@@ -491,9 +489,9 @@ def paper_record_resolution(
     """
     reference = (reference or "").strip()
     if not reference:
-        raise InvalidInput(_("Bitte geben Sie die Drucksachennummer an."), field="reference")
+        raise Invalid(_("Bitte geben Sie die Drucksachennummer an."), field="reference")
     if not (name or "").strip():
-        raise InvalidInput(_("Bitte geben Sie den Titel der Drucksache an."), field="name")
+        raise Invalid(_("Bitte geben Sie den Titel der Drucksache an."), field="name")
     _validate_paper(
         reference=reference,
         name=name,
@@ -505,7 +503,7 @@ def paper_record_resolution(
     for outcome in outcomes:
         verdict = rights.may(actor, Action.COUNCIL_RECORD, outcome.kernaktivitaet, on_behalf_of=on_behalf_of)
         if not verdict:
-            raise TransitionRefused(verdict.message)
+            raise Refused(verdict.message)
     try:
         with transaction.atomic():
             return _record(
@@ -520,9 +518,7 @@ def paper_record_resolution(
                 on_behalf_of=on_behalf_of,
             )
     except IntegrityError as exc:
-        raise StateMovedOn(
-            _("Für diese Drucksache ist in dieser Sitzung bereits ein Beschluss erfasst.")
-        ) from exc
+        raise MovedOn(_("Für diese Drucksache ist in dieser Sitzung bereits ein Beschluss erfasst.")) from exc
 
 
 def _record(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from viewflow.workflow.models import Task
 
+from core.errors import Invalid, MovedOn, Refused
 from governance.inputs import strict_ints, submitted
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, ResolutionResult
 from governance.selectors import (
@@ -25,23 +26,21 @@ from . import rights, selectors, services
 from .flows import NODE_ACTIONS, KaDecisionFlow
 from .forms import CouncilForm, DecisionForm, ProposalCreateForm, ProposalForm, RequestForm
 from .inbox_forms import InboxFilterForm
-from .lifecycle import InvalidInput, StateMovedOn, TransitionRefused
 from .rights import Action
 
 
-def refused(
-    request: HttpRequest, exc: TransitionRefused, *, back: str | None = None, **context: Any
-) -> HttpResponse:
-    """Explain a refusal: 409 when someone else acted first, 403 when the right is missing."""
+def refused(request: HttpRequest, exc: Refused, *, back: str | None = None, **context: Any) -> HttpResponse:
+    """The one page that explains a refusal (core.errors): 409 when someone else acted first, 400 for what
+    cannot be taken, 403 when the right is missing."""
     return render(
         request,
         "workflow/refused.html",
-        {"message": exc.message, "moved_on": isinstance(exc, StateMovedOn), "back": back, **context},
+        {"message": exc.message, "moved_on": isinstance(exc, MovedOn), "back": back, **context},
         status=exc.status_code,
     )
 
 
-def _form_refusal(form: Any, exc: InvalidInput) -> None:
+def _form_refusal(form: Any, exc: Invalid) -> None:
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.message)
 
@@ -110,10 +109,10 @@ def _task_or_refusal(
     if task.status not in services.OPEN:
         # A link from a mail opened late: say who did it, when, with what outcome, and where the KA is now.
         done = {"ka": task.process.kaprocess.kernaktivitaet, "event": selectors.task_outcome_get(task)}
-        return None, refused(request, StateMovedOn(services.TASK_DONE), back=back, done=done)
+        return None, refused(request, MovedOn(services.TASK_DONE), back=back, done=done)
     if task.owner_id is not None and task.owner_id != request.user.pk:
         message = _("Diese Aufgabe hat bereits %(name)s übernommen.") % {"name": task.owner.get_username()}
-        return None, refused(request, StateMovedOn(message), back=back)
+        return None, refused(request, MovedOn(message), back=back)
     ka = task.process.coerced.kernaktivitaet
     verdict = rights.may(
         request.user,
@@ -122,7 +121,7 @@ def _task_or_refusal(
         requester_ids=services.process_requesters(task.process.coerced),
     )
     message = verdict.message or _("Diese Aufgabe ist nicht für Sie bestimmt.")
-    return None, refused(request, TransitionRefused(message), back=back)
+    return None, refused(request, Refused(message), back=back)
 
 
 @login_required
@@ -170,10 +169,10 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
                 )
                 return redirect("workflow:inbox")
             status = 400
-        except InvalidInput as exc:
+        except Invalid as exc:
             _form_refusal(form, exc)
             status = 400
-        except TransitionRefused as exc:
+        except Refused as exc:
             return refused(request, exc, back=reverse("workflow:inbox"))
     return render(
         request,
@@ -221,7 +220,7 @@ def council(request: HttpRequest) -> HttpResponse:
             )
             if not done.exists():
                 raise Http404
-            exc = StateMovedOn(_("Dieser Ratsbeschluss ist bereits erfasst."))
+            exc = MovedOn(_("Dieser Ratsbeschluss ist bereits erfasst."))
             return refused(request, exc, back=reverse("workflow:inbox"))
     single = len(wanted) == 1
     # The tranche the paper's KA already belong to, else the next tranche with room.
@@ -257,9 +256,9 @@ def council(request: HttpRequest) -> HttpResponse:
                     tranche=form.cleaned_data.get("tranche"),
                     on_behalf_of=next(iter(for_people.values())) if len(for_people) == 1 else None,
                 )
-            except InvalidInput as exc:
+            except Invalid as exc:
                 _form_refusal(form, exc)
-            except TransitionRefused as exc:
+            except Refused as exc:
                 return refused(request, exc, back=reverse("workflow:inbox"))
             else:
                 messages.success(
@@ -303,7 +302,7 @@ def _may_record_council(user: Any) -> bool:
 def proposal_create(request: HttpRequest) -> HttpResponse:
     verdict = rights.may(request.user, Action.CREATE, None)
     if not verdict:
-        return refused(request, TransitionRefused(verdict.message))
+        return refused(request, Refused(verdict.message))
     form = ProposalCreateForm(submitted(request))
     status = 200
     if request.method == "POST":
@@ -316,9 +315,9 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
                     form_key=form.cleaned_data.get("form_key"),
                     **values,
                 )
-            except InvalidInput as exc:
+            except Invalid as exc:
                 _form_refusal(form, exc)
-            except TransitionRefused as exc:
+            except Refused as exc:
                 return refused(request, exc)
             else:
                 messages.success(
@@ -340,7 +339,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     on_behalf_of = _principal_for(request.user, Action.EDIT, ka)
     verdict = rights.may(request.user, Action.EDIT, ka, on_behalf_of=on_behalf_of)
     if not verdict:
-        return refused(request, TransitionRefused(verdict.message))
+        return refused(request, Refused(verdict.message))
     may_submit = bool(rights.may(request.user, Action.SUBMIT, ka, on_behalf_of=on_behalf_of))
     editable = ka.status == KaStatus.PROPOSED or (
         ka.status == KaStatus.ZIRKEL_REVIEW
@@ -352,7 +351,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if not editable:
             return refused(
                 request,
-                StateMovedOn(
+                MovedOn(
                     _("Der Vorschlag steht auf „%(status)s“ und kann nicht mehr bearbeitet werden.")
                     % {"status": ka.get_status_display()}
                 ),
@@ -369,9 +368,9 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                     messages.success(request, _("Der Vorschlag ist beim Strategiezirkel eingereicht."))
                     return redirect("workflow:inbox")
-            except InvalidInput as exc:
+            except Invalid as exc:
                 _form_refusal(form, exc)
-            except TransitionRefused as exc:
+            except Refused as exc:
                 return refused(request, exc)
             else:
                 messages.success(request, _("Der Vorschlag ist gespeichert."))
@@ -423,7 +422,7 @@ def ka_request(request: HttpRequest, code: str) -> HttpResponse:
     if ka.status != KaStatus.RUNNING:
         return refused(
             request,
-            StateMovedOn(
+            MovedOn(
                 _("Anträge gibt es nur für laufende Kernaktivitäten; %(code)s steht auf „%(status)s“.")
                 % {"code": ka.code, "status": ka.get_status_display()}
             ),
@@ -436,7 +435,7 @@ def ka_request(request: HttpRequest, code: str) -> HttpResponse:
     ]
     if not kinds:
         verdict = rights.may(request.user, Action.PROPOSE_STOP, ka)
-        return refused(request, TransitionRefused(verdict.message))
+        return refused(request, Refused(verdict.message))
     form = RequestForm(submitted(request), kernaktivitaet=ka, kinds=kinds)
     status = 200
     if request.method == "POST":
@@ -460,9 +459,9 @@ def ka_request(request: HttpRequest, code: str) -> HttpResponse:
                         else None,
                         on_behalf_of=principals[kind],
                     )
-            except InvalidInput as exc:
+            except Invalid as exc:
                 _form_refusal(form, exc)
-            except TransitionRefused as exc:
+            except Refused as exc:
                 return refused(request, exc)
             else:
                 messages.success(request, _("Ihr Antrag ist gestellt."))

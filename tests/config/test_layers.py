@@ -1,13 +1,13 @@
-"""The apps are layered one way: outbox <- governance <- workflow <- notifications <- config. A module may
-import its own app and the apps below it, never one above (whether at the top of the module or inside a
-function, where an import would only hide the cycle)."""
+"""The apps are layered one way: core <- outbox <- governance <- workflow <- notifications <- config. A
+module may import its own app and the apps below it, never one above (whether at the top of the module or
+inside a function, where an import would only hide the cycle)."""
 
 import ast
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ("outbox", "governance", "workflow", "notifications", "config")
+LAYERS = ("core", "outbox", "governance", "workflow", "notifications", "config")
 
 
 def _imports(path: Path) -> set[str]:

@@ -3,15 +3,13 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
+from core.errors import Invalid, MovedOn, Refused
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, Statusbericht, StatusberichtState
 from outbox.models import OutboxMessage
 from workflow.models import DeadlineSettings
 from workflow.reports.selectors import statusbericht_list_for_ka
 from workflow.reports.services import (
     ReportInput,
-    ReportInvalid,
-    ReportMovedOn,
-    ReportRefused,
     statusbericht_accept,
     statusbericht_return,
     statusbericht_submit,
@@ -46,7 +44,7 @@ def test_project_group_submits_its_report(people) -> None:
 
 def test_someone_outside_the_project_group_cannot_submit(people) -> None:
     bericht = report(people.ka, date(2027, 3, 17))
-    with pytest.raises(ReportRefused):
+    with pytest.raises(Refused):
         statusbericht_submit(actor=people.kv, bericht=bericht, data=GOOD)
     assert Statusbericht.objects.get(pk=bericht.pk).state == "due"
 
@@ -61,7 +59,7 @@ def test_someone_outside_the_project_group_cannot_submit(people) -> None:
 )
 def test_bad_input_is_refused_with_the_field_and_nothing_is_written(people, change, field) -> None:
     bericht = report(people.ka, date(2027, 3, 17))
-    with pytest.raises(ReportInvalid) as refused:
+    with pytest.raises(Invalid) as refused:
         statusbericht_submit(
             actor=people.pg, bericht=bericht, data=ReportInput(**{**GOOD.__dict__, **change})
         )
@@ -73,7 +71,7 @@ def test_bad_input_is_refused_with_the_field_and_nothing_is_written(people, chan
 def test_a_report_submitted_twice_is_refused_the_second_time(people) -> None:
     bericht = report(people.ka, date(2027, 3, 17))
     statusbericht_submit(actor=people.pg, bericht=bericht, data=GOOD)
-    with pytest.raises(ReportMovedOn):
+    with pytest.raises(MovedOn):
         statusbericht_submit(actor=people.pg2, bericht=bericht, data=GOOD)
 
 
@@ -93,7 +91,7 @@ def test_zirkel_or_own_kompetenz_accepts(people, reviewer) -> None:
 def test_others_cannot_accept(people, reviewer) -> None:
     bericht = report(people.ka, date(2027, 3, 17))
     statusbericht_submit(actor=people.pg, bericht=bericht, data=GOOD)
-    with pytest.raises(ReportRefused):
+    with pytest.raises(Refused):
         statusbericht_accept(actor=getattr(people, reviewer), bericht=bericht)
 
 
@@ -101,14 +99,14 @@ def test_a_zirkel_member_in_the_project_group_cannot_accept_its_report(people) -
     people.ka.projektgruppe.add(people.zirkel)
     bericht = report(people.ka, date(2027, 3, 17))
     statusbericht_submit(actor=people.pg, bericht=bericht, data=GOOD)
-    with pytest.raises(ReportRefused):
+    with pytest.raises(Refused):
         statusbericht_accept(actor=people.zirkel, bericht=bericht)
 
 
 def test_return_needs_a_reason(people) -> None:
     bericht = report(people.ka, date(2027, 3, 17))
     statusbericht_submit(actor=people.pg, bericht=bericht, data=GOOD)
-    with pytest.raises(ReportInvalid):
+    with pytest.raises(Invalid):
         statusbericht_return(actor=people.zirkel, bericht=bericht, reason=" ")
     assert Statusbericht.objects.get(pk=bericht.pk).state == "submitted"
 

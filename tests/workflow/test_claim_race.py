@@ -16,9 +16,9 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from core.errors import MovedOn
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet
 from workflow import services
-from workflow.lifecycle import StateMovedOn
 from workflow.models import Vertretung
 from workflow.rights import Action, Role
 
@@ -177,14 +177,14 @@ def unchanged(task: Task) -> tuple[Any, ...]:
 @pytest.mark.django_db
 def test_claiming_a_task_someone_else_holds_is_refused_with_their_name(claimed, board):
     before = unchanged(claimed)
-    with pytest.raises(StateMovedOn, match=f"bereits {board[0].username} übernommen"):
+    with pytest.raises(MovedOn, match=f"bereits {board[0].username} übernommen"):
         services.task_claim(actor=board[1], task_id=claimed.pk)
     assert unchanged(claimed) == before
 
 
 @pytest.mark.django_db
 def test_deciding_a_task_someone_else_holds_is_refused_as_moved_on(claimed, board, proposal):
-    with pytest.raises(StateMovedOn, match=f"bereits {board[0].username} übernommen"):
+    with pytest.raises(MovedOn, match=f"bereits {board[0].username} übernommen"):
         services.task_decide(actor=board[1], task_id=claimed.pk, action=Action.BOARD_APPROVE)
     assert status_of(proposal) == KaStatus.BOARD_DECISION
 
@@ -192,7 +192,7 @@ def test_deciding_a_task_someone_else_holds_is_refused_as_moved_on(claimed, boar
 @pytest.mark.django_db
 def test_releasing_a_task_someone_else_holds_is_refused(claimed, board):
     before = unchanged(claimed)
-    with pytest.raises(StateMovedOn, match=f"bereits {board[0].username} übernommen"):
+    with pytest.raises(MovedOn, match=f"bereits {board[0].username} übernommen"):
         services.task_release(actor=board[1], task_id=claimed.pk)
     assert unchanged(claimed) == before
 
@@ -200,7 +200,7 @@ def test_releasing_a_task_someone_else_holds_is_refused(claimed, board):
 @pytest.mark.django_db
 def test_releasing_a_task_already_back_in_the_queue_says_so(claimed, board):
     services.task_release(actor=board[0], task_id=claimed.pk)
-    with pytest.raises(StateMovedOn, match="wieder allen Berechtigten offen"):
+    with pytest.raises(MovedOn, match="wieder allen Berechtigten offen"):
         services.task_release(actor=board[0], task_id=claimed.pk)
 
 

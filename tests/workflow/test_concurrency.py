@@ -7,10 +7,10 @@ import pytest
 from django.db import connection
 from viewflow.workflow.models import Task
 
+from core.errors import MovedOn
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet
 from workflow import services
 from workflow.grants import kernaktivitaet_set_projektgruppe
-from workflow.lifecycle import StateMovedOn
 from workflow.models import KaProcess
 from workflow.rights import Action, Role
 
@@ -58,7 +58,7 @@ def test_simultaneous_submissions_have_one_winner(n, people, proposal):
     )
 
     assert len(results) == 1
-    assert len(errors) == n - 1 and all(isinstance(e, StateMovedOn) for e in errors), errors
+    assert len(errors) == n - 1 and all(isinstance(e, MovedOn) for e in errors), errors
     assert Kernaktivitaet.objects.get(pk=proposal.pk).status == KaStatus.ZIRKEL_REVIEW
     assert AuditEvent.objects.filter(kernaktivitaet=proposal, action="submit").count() == 1
     assert KaProcess.objects.filter(kernaktivitaet=proposal).count() == 1
@@ -83,7 +83,7 @@ def test_simultaneous_decisions_on_one_task_have_one_winner(n, people, proposal)
     )
 
     assert len(results) == 1
-    assert len(errors) == n - 1 and all(isinstance(e, StateMovedOn) for e in errors), errors
+    assert len(errors) == n - 1 and all(isinstance(e, MovedOn) for e in errors), errors
     winner = results[0]
     assert (
         AuditEvent.objects.filter(kernaktivitaet=proposal).exclude(action__in=["create", "submit"]).count()

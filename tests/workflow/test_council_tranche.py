@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from core.errors import Invalid
 from governance.models import Kernaktivitaet, ResolutionResult, Tranche
 from workflow import services
-from workflow.lifecycle import InvalidInput
 
 from .conftest import make_running
 from .helpers import client_for, council, open_task, status_of
@@ -102,7 +102,7 @@ def test_future_session_refused_by_the_form(people, proposal):
 def test_future_session_refused_by_the_service(people, proposal):
     record = to_council(people, proposal)
     start = timezone.now() + dt.timedelta(days=2)
-    with pytest.raises(InvalidInput) as refusal:
+    with pytest.raises(Invalid) as refusal:
         services.paper_record_resolution(
             actor=people.ratsbuero,
             reference="D-1",

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from core.errors import Invalid, MovedOn, Refused
 from governance.models import (
     AgendaItem,
     AuditEvent,
@@ -28,7 +29,6 @@ from governance.models import (
 )
 from workflow import lifecycle
 from workflow.grants import kernaktivitaet_set_projektgruppe
-from workflow.lifecycle import InvalidInput, StateMovedOn, TransitionRefused
 from workflow.rights import REPORT_ACTIONS, Action
 
 from .conftest import make_running
@@ -145,13 +145,13 @@ def test_lifecycle_state_machine(people, kompetenz):
                     applied = lifecycle.apply(
                         actor=actor, action=action, kernaktivitaet=self.ka, reason=reason, **kwargs
                     )
-            except InvalidInput:
+            except Invalid:
                 assert expected is not None and needs_reason and not reason, (action, self.status)
                 return
-            except StateMovedOn:
+            except MovedOn:
                 assert expected is None, (action, self.status, self.pending)
                 return
-            except TransitionRefused as exc:  # pragma: no cover - rights are right in this model
+            except Refused as exc:  # pragma: no cover - rights are right in this model
                 raise AssertionError(exc.message) from exc
             assert expected is not None, (action, self.status, self.pending)
             assert not (needs_reason and not reason)

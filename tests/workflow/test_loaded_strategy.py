@@ -3,10 +3,10 @@
 import pytest
 from viewflow.workflow.models import Process
 
+from core.errors import MovedOn
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet
 from workflow import services
 from workflow.grants import kernaktivitaet_set_projektgruppe
-from workflow.lifecycle import StateMovedOn
 from workflow.rights import Action
 
 from .helpers import open_task, status_of
@@ -32,7 +32,7 @@ def test_a_loaded_running_ka_can_be_completed_and_a_loaded_done_one_cannot(strat
     services.task_decide(actor=people.zirkel, task_id=task.pk, action=Action.CONFIRM_COMPLETION)
     assert status_of(running) == KaStatus.DONE
 
-    with pytest.raises(StateMovedOn, match="bereits entschieden"):
+    with pytest.raises(MovedOn, match="bereits entschieden"):
         services.kernaktivitaet_propose_completion(actor=people.pg, kernaktivitaet=done)
 
 

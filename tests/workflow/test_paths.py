@@ -231,9 +231,9 @@ def test_tranche_service_rolls_back_everything_when_one_ka_refuses(people, kompe
 
     from django.utils import timezone
 
-    from workflow.lifecycle import StateMovedOn
+    from workflow.lifecycle import MovedOn
 
-    with pytest.raises(StateMovedOn):
+    with pytest.raises(MovedOn):
         services.paper_record_resolution(
             actor=people.ratsbuero,
             reference="20260815",

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from core.errors import Invalid
 from governance.models import (
     Consultation,
     Gremium,
@@ -25,7 +26,6 @@ from governance.models import (
 )
 from tests.otp import verify_second_factor
 from workflow import services
-from workflow.lifecycle import InvalidInput
 
 from .conftest import People, make_running
 from .helpers import client_for, council, open_task
@@ -64,7 +64,7 @@ def test_planned_start_9999_is_refused_on_the_proposal_form(people: People, komp
 
 
 def test_planned_start_9999_is_refused_by_the_service(people: People, kompetenz: Any) -> None:
-    with pytest.raises(InvalidInput) as refusal:
+    with pytest.raises(Invalid) as refusal:
         services.kernaktivitaet_create_proposal(
             actor=people.pg, kompetenz=kompetenz, titel="Ewig", geplanter_start=dt.date(9999, 12, 31)
         )
@@ -103,7 +103,7 @@ def test_deferral_to_9999_is_refused_on_the_council_form(people: People, proposa
 
 def test_deferral_to_9999_is_refused_by_the_service(people: People, proposal: Kernaktivitaet) -> None:
     to_council(people, proposal)
-    with pytest.raises(InvalidInput) as refusal:
+    with pytest.raises(Invalid) as refusal:
         services.paper_record_resolution(
             actor=people.ratsbuero,
             reference="20260901",
@@ -164,7 +164,7 @@ def test_session_on_year_one_is_refused_on_the_council_form(people: People, prop
 
 def test_session_on_year_one_is_refused_by_the_service(people: People, proposal: Kernaktivitaet) -> None:
     to_council(people, proposal)
-    with pytest.raises(InvalidInput) as refusal:
+    with pytest.raises(Invalid) as refusal:
         services.paper_record_resolution(
             actor=people.ratsbuero,
             reference="1",

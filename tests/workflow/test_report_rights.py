@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from guardian.shortcuts import assign_perm
 
+from core.errors import MovedOn, Refused
 from governance.models import AuditEvent, Statusbericht, StatusberichtState
 from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.reports import services as reporting
@@ -70,9 +71,9 @@ def test_report_rights_matrix(action, role, own, owns_kompetenz, people, kompete
         assert bericht.state == wanted
         assert AuditEvent.objects.order_by("-pk").values_list("actor", flat=True).first() == user.pk
     else:
-        with pytest.raises(reporting.ReportRefused) as refusal:
+        with pytest.raises(Refused) as refusal:
             act()
-        assert not isinstance(refusal.value, reporting.ReportMovedOn)
+        assert not isinstance(refusal.value, MovedOn)
         assert refusal.value.message
         after = (
             Statusbericht.objects.values_list("state", flat=True).get(pk=bericht.pk),

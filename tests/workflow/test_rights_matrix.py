@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
+from core.errors import MovedOn, Refused
 from governance.models import AuditEvent, Kernaktivitaet, ResolutionResult
 from workflow import services
 from workflow.grants import kernaktivitaet_set_projektgruppe
-from workflow.lifecycle import StateMovedOn, TransitionRefused
 from workflow.rights import REPORT_ACTIONS, Action, Role
 
 from .conftest import make_running, make_user
@@ -139,9 +139,9 @@ def test_rights_matrix(action, role, own, people, kompetenz, proposal, running):
         assert event is not None
         assert (event.action, event.actor) == (action.value, user)
     else:
-        with pytest.raises(TransitionRefused) as refusal:
+        with pytest.raises(Refused) as refusal:
             do(user)
-        assert not isinstance(refusal.value, StateMovedOn)
+        assert not isinstance(refusal.value, MovedOn)
         assert refusal.value.message
         assert snapshot(ka) == before
 
@@ -156,19 +156,19 @@ def test_completion_proposer_cannot_confirm_even_as_zirkel(people, running):
     services.kernaktivitaet_propose_completion(actor=zirkel_in_group, kernaktivitaet=running)
     kernaktivitaet_set_projektgruppe(kernaktivitaet=running, projektleitung=people.pg, mitglieder=[people.pg])
     task = open_task(running, "confirm_completion")
-    with pytest.raises(TransitionRefused, match="Antrag gestellt"):
+    with pytest.raises(Refused, match="Antrag gestellt"):
         services.task_decide(actor=zirkel_in_group, task_id=task.pk, action=Action.CONFIRM_COMPLETION)
     services.task_decide(actor=people.zirkel, task_id=task.pk, action=Action.CONFIRM_COMPLETION)
 
 
 def test_acting_on_a_state_that_moved_on_says_so(people, proposal):
     services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=proposal)
-    with pytest.raises(StateMovedOn) as moved:
+    with pytest.raises(MovedOn) as moved:
         services.kernaktivitaet_submit(actor=people.pg_member, kernaktivitaet=proposal)
     assert "nicht mehr möglich" in moved.value.message
     task = open_task(proposal, "zirkel_review")
     services.task_decide(actor=people.zirkel, task_id=task.pk, action=Action.ZIRKEL_FORWARD, reason="gut")
-    with pytest.raises(StateMovedOn, match="bereits erledigt"):
+    with pytest.raises(MovedOn, match="bereits erledigt"):
         services.task_decide(
             actor=people.zirkel2, task_id=task.pk, action=Action.ZIRKEL_RETURN, reason="nein"
         )
@@ -178,7 +178,7 @@ def test_terminal_ka_refuses_with_already_decided(people, running):
     services.kernaktivitaet_propose_stop(actor=people.pg, kernaktivitaet=running, reason="Grund")
     task = open_task(running, "board_stop_merge")
     services.task_decide(actor=people.vorstand, task_id=task.pk, action=Action.BOARD_STOP, reason="Grund")
-    with pytest.raises(StateMovedOn, match="bereits entschieden"):
+    with pytest.raises(MovedOn, match="bereits entschieden"):
         services.kernaktivitaet_propose_completion(actor=people.pg, kernaktivitaet=running)
 
 
@@ -198,7 +198,7 @@ def test_merge_target_must_be_running_or_done_and_not_itself(target_state, peopl
     services.kernaktivitaet_propose_stop(actor=people.pg, kernaktivitaet=running, reason="Grund")
     task = open_task(running, "board_stop_merge")
     before = snapshot(running)
-    with pytest.raises(TransitionRefused, match=r"(?i)überführt"):
+    with pytest.raises(Refused, match=r"(?i)überführt"):
         services.task_decide(
             actor=people.vorstand,
             task_id=task.pk,
@@ -231,7 +231,7 @@ def test_reason_or_recommendation_is_required(action, message, people, proposal)
     services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=proposal)
     task = open_task(proposal, "zirkel_review")
     before = snapshot(proposal)
-    with pytest.raises(TransitionRefused, match=message):
+    with pytest.raises(Refused, match=message):
         services.task_decide(actor=people.zirkel, task_id=task.pk, action=action, reason="  ")
     assert snapshot(proposal) == before
 
@@ -248,7 +248,7 @@ def test_who_may_create_a_proposal(role, people, kompetenz):
         assert (ka.status, ka.projektleitung) == ("proposed", user)
         assert AuditEvent.objects.filter(kernaktivitaet=ka, action="create", actor=user).exists()
     else:
-        with pytest.raises(TransitionRefused):
+        with pytest.raises(Refused):
             services.kernaktivitaet_create_proposal(actor=user, kompetenz=kompetenz, titel="Neu")
         assert Kernaktivitaet.objects.count() == before
 
@@ -266,7 +266,7 @@ def test_who_may_edit_a_proposal(role, own, people, proposal):
         services.kernaktivitaet_update_proposal(actor=user, kernaktivitaet=proposal, titel="Geändert")
         assert Kernaktivitaet.objects.get(pk=proposal.pk).titel == "Geändert"
     else:
-        with pytest.raises(TransitionRefused):
+        with pytest.raises(Refused):
             services.kernaktivitaet_update_proposal(actor=user, kernaktivitaet=proposal, titel="Geändert")
         assert Kernaktivitaet.objects.get(pk=proposal.pk).titel == proposal.titel
 
@@ -277,5 +277,5 @@ def test_zirkel_edits_during_review_the_project_group_no_longer(people, proposal
         actor=people.zirkel, kernaktivitaet=proposal, smart_ziele="präziser"
     )
     assert Kernaktivitaet.objects.get(pk=proposal.pk).smart_ziele == "präziser"
-    with pytest.raises(StateMovedOn):
+    with pytest.raises(MovedOn):
         services.kernaktivitaet_update_proposal(actor=people.pg, kernaktivitaet=proposal, titel="zu spät")

@@ -3,9 +3,9 @@
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from core.errors import Invalid
 from governance.models import Kernaktivitaet, Kompetenz, Schwerpunkt
 from workflow import services
-from workflow.lifecycle import InvalidInput
 
 from .helpers import client_for
 
@@ -58,12 +58,12 @@ def test_edit_form_lists_only_the_kompetenz_own_schwerpunkte_and_refuses_others(
 
 def test_service_refuses_a_schwerpunkt_of_another_kompetenz(people, kompetenz, proposal, two):
     _own, foreign = two
-    with pytest.raises(InvalidInput) as created:
+    with pytest.raises(Invalid) as created:
         services.kernaktivitaet_create_proposal(
             actor=people.pg, kompetenz=kompetenz, titel="Neue KA", schwerpunkt=foreign
         )
     assert created.value.field == "schwerpunkt"
-    with pytest.raises(InvalidInput) as updated:
+    with pytest.raises(Invalid) as updated:
         services.kernaktivitaet_update_proposal(actor=people.pg, kernaktivitaet=proposal, schwerpunkt=foreign)
     assert updated.value.field == "schwerpunkt"
     assert "anderen Kompetenz" in str(updated.value.message)

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.errors import Refused
 from governance.models import AuditEvent, KaStatus
 from workflow import selectors, services
 from workflow.grants import kernaktivitaet_set_projektgruppe
-from workflow.lifecycle import TransitionRefused
 from workflow.models import Vertretung
 from workflow.rights import Action
 
@@ -53,7 +53,7 @@ def test_deputy_sees_and_decides_the_absent_persons_task(people, proposal, in_re
 def test_deputy_has_no_more_rights_than_the_absent_person(people, proposal, in_review):
     name_deputy(people.pg_other, people.nobody)
     assert selectors.task_lists(people.nobody).queue.entries == []
-    with pytest.raises(TransitionRefused, match="Strategiezirkel"):
+    with pytest.raises(Refused, match="Strategiezirkel"):
         services.task_decide(
             actor=people.nobody,
             task_id=in_review.pk,
@@ -71,7 +71,7 @@ def test_deputy_cannot_pass_it_on(people, proposal, in_review):
     name_deputy(people.zirkel, deputy)
     name_deputy(deputy, second)
     assert selectors.task_lists(second).queue.entries == []
-    with pytest.raises(TransitionRefused, match="nicht als Vertretung"):
+    with pytest.raises(Refused, match="nicht als Vertretung"):
         services.task_decide(
             actor=second,
             task_id=in_review.pk,
@@ -88,7 +88,7 @@ def test_deputy_only_within_the_date_range(days_from, days_to, people, proposal,
     deputy = make_user("deputy")
     name_deputy(people.zirkel, deputy, days_from=days_from, days_to=days_to)
     assert selectors.task_lists(deputy).queue.entries == []
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refused):
         services.task_decide(
             actor=deputy,
             task_id=in_review.pk,
@@ -102,7 +102,7 @@ def test_deputy_only_within_the_date_range(days_from, days_to, people, proposal,
 def test_four_eyes_binds_the_deputy_too(people, proposal, in_review):
     name_deputy(people.zirkel, people.pg_member)  # a member of this KA's project group
     assert selectors.task_lists(people.pg_member).queue.entries == []
-    with pytest.raises(TransitionRefused, match="Vier-Augen"):
+    with pytest.raises(Refused, match="Vier-Augen"):
         services.task_decide(
             actor=people.pg_member,
             task_id=in_review.pk,

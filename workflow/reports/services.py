@@ -14,6 +14,7 @@ from django.db.models import Exists, Max, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.errors import Invalid, MovedOn, Refused
 from governance.models import (
     Ampel,
     AuditAction,
@@ -29,27 +30,6 @@ from .. import deadlines, rights
 from ..models import DeadlineSettings
 from ..people import kompetenz_ids, projektgruppe_ids, role_ids
 from ..rights import Action, Role
-
-# A KA in one of these states owes no report any more.
-
-
-class ReportRefused(Exception):
-    """A report action that must not happen; the German message is shown as it is."""
-
-    status_code = 403
-
-    def __init__(self, message: Any, field: str | None = None) -> None:
-        self.message = str(message)
-        self.field = field
-        super().__init__(self.message)
-
-
-class ReportInvalid(ReportRefused):
-    status_code = 400
-
-
-class ReportMovedOn(ReportRefused):
-    status_code = 409
 
 
 @dataclass(frozen=True)
@@ -108,13 +88,13 @@ def _reviewer_ids(ka: Kernaktivitaet) -> tuple[set[int], set[int]]:
 def _validate(data: ReportInput) -> None:
     for name in ("ampel_zeitplan", "ampel_budget", "ampel_umfang"):
         if getattr(data, name) not in Ampel.values:
-            raise ReportInvalid(_("Bitte wählen Sie für jede Ampel grün, gelb oder rot."), field=name)
+            raise Invalid(_("Bitte wählen Sie für jede Ampel grün, gelb oder rot."), field=name)
     if not isinstance(data.fortschritt_prozent, int) or not 0 <= data.fortschritt_prozent <= 100:
-        raise ReportInvalid(
+        raise Invalid(
             _("Der Fortschritt ist eine ganze Zahl von 0 bis 100 Prozent."), field="fortschritt_prozent"
         )
     if not data.text_oeffentlich.strip():
-        raise ReportInvalid(
+        raise Invalid(
             _("Bitte beschreiben Sie den Sachstand für die Öffentlichkeit."), field="text_oeffentlich"
         )
 
@@ -125,13 +105,13 @@ def statusbericht_submit(*, actor: Any, bericht: Statusbericht, data: ReportInpu
     bericht = _locked(bericht)
     ka = bericht.kernaktivitaet
     if not may_submit(actor, ka):
-        raise ReportRefused(_("Nur die Projektgruppe dieser Kernaktivität kann ihren Sachstand berichten."))
+        raise Refused(_("Nur die Projektgruppe dieser Kernaktivität kann ihren Sachstand berichten."))
     if bericht.state not in StatusberichtState.open():
-        raise ReportMovedOn(
+        raise MovedOn(
             _("Dieser Sachstandsbericht ist bereits „%(state)s“.") % {"state": bericht.get_state_display()}
         )
     if ka.status != KaStatus.RUNNING:
-        raise ReportMovedOn(_("Nur laufende Kernaktivitäten berichten ihren Sachstand."))
+        raise MovedOn(_("Nur laufende Kernaktivitäten berichten ihren Sachstand."))
     _validate(data)
     for name, value in data.__dict__.items():
         setattr(bericht, name, value.strip() if isinstance(value, str) else value)
@@ -158,14 +138,14 @@ def statusbericht_submit(*, actor: Any, bericht: Statusbericht, data: ReportInpu
 def _review(bericht: Statusbericht, actor: Any) -> Statusbericht:
     bericht = _locked(bericht)
     if not may_review(actor, bericht.kernaktivitaet):
-        raise ReportRefused(
+        raise Refused(
             _(
                 "Sachstandsberichte nehmen der Strategiezirkel oder die Kompetenzverantwortlichen an; "
                 "nicht die eigene Projektgruppe."
             )
         )
     if bericht.state != StatusberichtState.SUBMITTED:
-        raise ReportMovedOn(
+        raise MovedOn(
             _("Dieser Sachstandsbericht ist „%(state)s“ und kann nicht geprüft werden.")
             % {"state": bericht.get_state_display()}
         )
@@ -204,7 +184,7 @@ def statusbericht_return(*, actor: Any, bericht: Statusbericht, reason: str) -> 
     start over."""
     reason = (reason or "").strip()
     if not reason:
-        raise ReportInvalid(_("Bitte begründen Sie die Rückgabe."), field="reason")
+        raise Invalid(_("Bitte begründen Sie die Rückgabe."), field="reason")
     bericht = _review(bericht, actor)
     bericht.state = StatusberichtState.RETURNED
     bericht.geprueft_am = timezone.now()
