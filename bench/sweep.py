@@ -91,7 +91,7 @@ def fill(deadlines: int) -> None:
 
 def bench_sweep(deadlines: int) -> None:
     from notifications.rules import BERLIN
-    from notifications.sweep import reminders_insert
+    from notifications.sweep import deadlines_write
     from outbox.models import OutboxMessage
 
     now = datetime.combine(TODAY, dtime(8, 0), tzinfo=BERLIN)
@@ -101,7 +101,7 @@ def bench_sweep(deadlines: int) -> None:
     for label in ("first sweep (writes reminders)", "second sweep (nothing new)"):
         with CaptureQueriesContext(connection) as queries:
             t0 = time.perf_counter()
-            _created, reminders, digests = reminders_insert(now)
+            _created, reminders, digests = deadlines_write(now)
             elapsed = time.perf_counter() - t0
         print(
             f"{label}: {elapsed:.2f} s, {len(queries)} SQL statements, "

@@ -15,7 +15,7 @@ from outbox.models import OutboxMessage
 from workflow.rights import Role
 
 from . import audiences, batch, links
-from .messages import PREPARERS, Prepared
+from .kinds import PREPARERS, Prepared
 from .rules import local_today
 
 

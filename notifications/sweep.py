@@ -1,7 +1,8 @@
-"""The sweep: a beat task every few minutes. Set-based: whatever the number of deadlines, it runs the same
-few SQL statements — one INSERT … SELECT … ON CONFLICT DO NOTHING per kind of deadline writes one outbox row
-per (deadline, rule, occurrence); the UNIQUE key makes a second sweep (or two at once) write nothing new.
-Then it hands waiting rows to the workers (new ones, lost ones, retries due, abandoned claims).
+"""The sweep: a beat task every few minutes (its steps are listed on ``sweep``). Set-based: whatever the
+number of deadlines, it runs the same few SQL statements — one INSERT … SELECT … ON CONFLICT DO NOTHING
+per kind of deadline writes one outbox row per (deadline, rule, occurrence); the UNIQUE key makes a second
+sweep (or two at once) write nothing new. Then it hands waiting rows to the workers (new ones, lost ones,
+retries due, abandoned claims).
 
 One sweep at a time: a PostgreSQL advisory lock (on SQLite a file lock), a second sweep at the same moment
 returns at once. Even without it no KA gets a second open report (partial unique constraint
@@ -240,8 +241,9 @@ def _reminders_per_ka(
     return written
 
 
-def _schedule(today: date, noted: set[str]) -> int:
-    """Create due reports; a KA that cannot get one is noted for the admin, the others get theirs."""
+def reports_schedule(today: date, noted: set[str]) -> int:
+    """Step 1: create the status reports now due; a KA that cannot get one is noted for the admin, the
+    others get theirs."""
     try:
         result = statusberichte_schedule_run(today=today)
     except Exception as exc:
@@ -257,16 +259,13 @@ def _schedule(today: date, noted: set[str]) -> int:
     return result.created
 
 
-def reminders_insert(now: datetime | None = None) -> tuple[int, int, int]:
-    """Create due reports and write today's reminders; a fixed number of statements. No KA's data can stop
-    the others: a failing step is redone KA by KA and the failing KA is noted (``SweepProblem``)."""
-    now = now or timezone.now()
-    today = now.astimezone(BERLIN).date()
-    cfg = DeadlineSettings.get()
-    noted = set(SweepProblem.objects.order_by().values_list("stage", flat=True).distinct())
-    created = _schedule(today, noted)
+def reminders_insert(now: datetime, cfg: DeadlineSettings, noted: set[str]) -> tuple[int, int]:
+    """Step 2: write today's reminders and the weekly digest (at sending time on working days); a fixed
+    number of statements. No KA's data can stop the others: a failing statement is redone KA by KA and the
+    failing KA is noted (``SweepProblem``). Returns (reminders, digests) written."""
     if not sending_time(now, cfg.versandstunde):
-        return created, 0, 0
+        return 0, 0
+    today = now.astimezone(BERLIN).date()
     rules = list(ReminderRule.objects.filter(aktiv=True))
     report_windows = rule_windows([r for r in rules if r.kind == RuleKind.REPORT])
     decision_windows = rule_windows([r for r in rules if r.kind == RuleKind.DECISION])
@@ -285,6 +284,17 @@ def reminders_insert(now: datetime | None = None) -> tuple[int, int, int]:
     except Exception as exc:
         problem_record(SweepProblemStage.REMINDERS, f"{type(exc).__name__}: {exc}")
         digests = 0
+    return reminders, digests
+
+
+def deadlines_write(now: datetime | None = None) -> tuple[int, int, int]:
+    """Steps 1 and 2 of the sweep, everything it writes: the reports now due, then today's reminders.
+    Returns (reports created, reminders, digests)."""
+    now = now or timezone.now()
+    cfg = DeadlineSettings.get()
+    noted = set(SweepProblem.objects.order_by().values_list("stage", flat=True).distinct())
+    created = reports_schedule(now.astimezone(BERLIN).date(), noted)
+    reminders, digests = reminders_insert(now, cfg, noted)
     return created, reminders, digests
 
 
@@ -331,13 +341,20 @@ def sweep_lock() -> Iterator[bool]:
 
 
 def sweep(now: datetime | None = None) -> SweepResult | None:
-    """One run, or None when another sweep is running (the beat comes again in a few minutes). Every step
-    runs even when an earlier one failed (the failure is noted for the admin)."""
+    """One run, or None when another sweep is running (the beat comes again in a few minutes). The steps, in
+    order; each runs even when an earlier one failed (the failure is noted for the admin):
+
+    1. ``reports_schedule``: create the status reports now due;
+    2. ``reminders_insert``: write today's reminders and the weekly digest into the outbox;
+    3. ``retry_after_outage``: mails that failed while the SMTP server was down go back to the queue once it
+       answers again (until then the outage is noted);
+    4. ``dispatch_waiting``: hand every waiting mail to the workers (new, lost, due for a retry, abandoned).
+    """
     with sweep_lock() as got:
         if not got:
             logger.info("Sweep skipped: another sweep is running")
             return None
-        created, reminders, digests = reminders_insert(now)
+        created, reminders, digests = deadlines_write(now)
         try:
             outage = retry_after_outage()
             if outage.error:

@@ -26,7 +26,7 @@ from governance.models import (
     StatusberichtState,
 )
 from notifications.rules import BERLIN
-from notifications.sweep import reminders_insert
+from notifications.sweep import deadlines_write
 from outbox.models import OutboxMessage
 from workflow import services
 from workflow.grants import kernaktivitaet_set_projektgruppe
@@ -183,7 +183,7 @@ def test_the_sweep_neither_schedules_nor_reminds_for_an_ended_ka(world: dict[str
     assert world["ka"].pk not in statusberichte_schedule_run().scheduled_ids
     morning = datetime.combine(timezone.localdate(), time(9, 0), tzinfo=BERLIN)
     for day in range(0, 40, 3):
-        reminders_insert(now=morning + timedelta(days=day))
+        deadlines_write(now=morning + timedelta(days=day))
     reminders = OutboxMessage.objects.filter(template="bericht_erinnerung")
     assert not [row for row in reminders if row.context.get("statusbericht") == overdue.pk]
     assert not Statusbericht.objects.filter(

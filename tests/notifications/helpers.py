@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import time_machine
 
-from notifications.sweep import reminders_insert
+from notifications.sweep import deadlines_write
 from outbox.models import OutboxMessage
 
 from .conftest import morning
@@ -16,7 +16,7 @@ def sweep_days(start: date, end: date, hours: tuple[int, ...] = (8,)) -> dict[st
     while day <= end:
         for hour in hours:
             with time_machine.travel(morning(day, hour), tick=False):
-                reminders_insert()
+                deadlines_write()
         for key in OutboxMessage.objects.exclude(key__in=list(written)).values_list("key", flat=True):
             written[key] = day
         day += timedelta(days=1)

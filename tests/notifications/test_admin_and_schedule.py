@@ -82,10 +82,10 @@ def test_overdue_decision_reminds_the_role_that_owns_it(people) -> None:
             from_status=KaStatus.ZIRKEL_REVIEW,
             to_status=KaStatus.BOARD_DECISION,
         )
-    from notifications.sweep import reminders_insert
+    from notifications.sweep import deadlines_write
 
     with time_machine.travel(morning(date(2027, 3, 16)), tick=False):  # deadline 15.03. (14 days)
-        reminders_insert()
+        deadlines_write()
         row = OutboxMessage.objects.get(key__startswith=f"entscheidung:{ka.pk}:")
         assert delivery.deliver(row.pk, builder=build_message).state == OutboxState.SENT
     (sent,) = mail.outbox
@@ -105,10 +105,10 @@ def test_a_taken_decision_drops_its_pending_reminder(people) -> None:
             to_status=KaStatus.BOARD_DECISION,
         )
     from governance.models import Kernaktivitaet
-    from notifications.sweep import reminders_insert
+    from notifications.sweep import deadlines_write
 
     with time_machine.travel(morning(date(2027, 3, 16)), tick=False):
-        reminders_insert()
+        deadlines_write()
         Kernaktivitaet.objects.filter(pk=ka.pk).update(status=KaStatus.COUNCIL)
         row = OutboxMessage.objects.get(key__startswith=f"entscheidung:{ka.pk}:")
         assert delivery.deliver(row.pk, builder=build_message).state == OutboxState.CANCELLED

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from governance.models import AuditEvent, KaStatus
 from notifications.emails import build_message
-from notifications.sweep import reminders_insert
+from notifications.sweep import deadlines_write
 from outbox import delivery
 from outbox.delivery import Mail, enqueue
 from outbox.models import OutboxMessage, OutboxState
@@ -64,7 +64,7 @@ def _deliver_all(people, rounds: range) -> tuple[int, int]:
     for n in rounds:
         _round(people, n)
     with time_machine.travel(morning(TODAY, 9), tick=False):
-        reminders_insert()
+        deadlines_write()
         with CaptureQueriesContext(connection) as queries:
             results = delivery.deliver_batch(builder=build_message, limit=1000)
     assert [r.state for r in results] == [OutboxState.SENT] * (KINDS * len(rounds) + 1)

@@ -8,7 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 
 from notifications.emails import build_message
 from notifications.models import NotificationPreference
-from notifications.sweep import reminders_insert
+from notifications.sweep import deadlines_write
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxState
 from workflow.models import DeadlineSettings, Vertretung
@@ -23,7 +23,7 @@ DUE = date(2027, 3, 17)
 def write_reminder(people, day: date, rule: str):
     bericht = report(people.ka, DUE)
     with time_machine.travel(morning(day), tick=False):
-        reminders_insert()
+        deadlines_write()
     return bericht, OutboxMessage.objects.get(key__startswith=f"bericht:{bericht.pk}:0:{rule}:")
 
 
@@ -108,7 +108,7 @@ def test_the_weekly_digest_lists_overdue_reports_and_can_be_opted_out_of(people)
     other = make_user("zirkel2", Role.STRATEGIEZIRKEL)
     NotificationPreference.objects.create(user=other, wochenuebersicht=False)
     with time_machine.travel(morning(date(2027, 3, 22)), tick=False):
-        reminders_insert()
+        deadlines_write()
     row = OutboxMessage.objects.get(key="wochenuebersicht:2027-W12")
     deliver_on(date(2027, 3, 22), row.pk)
     (sent,) = mail.outbox

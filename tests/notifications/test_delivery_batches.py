@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from notifications.emails import build_message, message_id
 from notifications.models import SweepProblem
-from notifications.sweep import reminders_insert, sweep
+from notifications.sweep import deadlines_write, sweep
 from outbox import delivery
 from outbox.delivery import Mail, enqueue
 from outbox.models import OutboxMessage, OutboxState
@@ -107,7 +107,7 @@ def _deliver(pk: int, at: Any = None) -> str:
 def test_a_reminder_replaced_by_the_next_rule_is_skipped_with_the_reason(people) -> None:
     bericht = report(people.ka, DUE)
     with time_machine.travel(morning(DUE + timedelta(days=1)), tick=False):
-        reminders_insert()
+        deadlines_write()
     row = OutboxMessage.objects.get(key__startswith=f"bericht:{bericht.pk}:0:bericht-ueberfaellig:")
     # A backlog: the day-1 notice is delivered on day 8, when the notice with copy has taken over.
     assert _deliver(row.pk, morning(DUE + timedelta(days=8), 9)) == OutboxState.SKIPPED
@@ -119,7 +119,7 @@ def test_a_reminder_replaced_by_the_next_rule_is_skipped_with_the_reason(people)
 def test_a_weekly_reminder_replaced_by_its_next_occurrence_is_skipped(people) -> None:
     bericht = report(people.ka, DUE)
     with time_machine.travel(morning(DUE + timedelta(days=22)), tick=False):
-        reminders_insert()
+        deadlines_write()
     row = OutboxMessage.objects.get(key__startswith=f"bericht:{bericht.pk}:0:bericht-woechentlich:0")
     assert _deliver(row.pk, morning(DUE + timedelta(days=29), 9)) == OutboxState.SKIPPED
     assert "Wiederholung" in OutboxMessage.objects.get(pk=row.pk).skip_reason
@@ -128,7 +128,7 @@ def test_a_weekly_reminder_replaced_by_its_next_occurrence_is_skipped(people) ->
 def test_a_reminder_still_current_is_sent(people) -> None:
     bericht = report(people.ka, DUE)
     with time_machine.travel(morning(DUE + timedelta(days=1)), tick=False):
-        reminders_insert()
+        deadlines_write()
     row = OutboxMessage.objects.get(key__startswith=f"bericht:{bericht.pk}:0:bericht-ueberfaellig:")
     assert _deliver(row.pk, morning(DUE + timedelta(days=7), 9)) == OutboxState.SENT
 

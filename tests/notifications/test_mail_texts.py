@@ -340,7 +340,7 @@ def test_a_task_opened_after_it_was_done_names_who_when_what_and_links_the_ka(pe
 
 
 def test_mail_kinds_are_all_covered() -> None:
-    from notifications.messages import PREPARERS
+    from notifications.kinds import PREPARERS
 
     assert set(PREPARERS) == {
         "bericht_erinnerung",

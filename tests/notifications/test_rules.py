@@ -15,7 +15,7 @@ from governance.models import (
 )
 from notifications.models import ReminderRule
 from notifications.rules import is_working_day, next_working_day
-from notifications.sweep import reminders_insert
+from notifications.sweep import deadlines_write
 from outbox.models import OutboxMessage
 from workflow.models import DeadlineSettings
 
@@ -60,14 +60,14 @@ def test_allerheiligen_pushes_the_reminder_to_tuesday(people) -> None:
 def test_nothing_is_written_before_the_sending_hour(people) -> None:
     report(people.ka, date(2027, 3, 1))
     with time_machine.travel(morning(date(2027, 3, 2), hour=6), tick=False):
-        reminders_insert()
+        deadlines_write()
     assert not OutboxMessage.objects.filter(key__startswith="bericht:").exists()
 
 
 def test_nothing_is_written_on_a_weekend(people) -> None:
     report(people.ka, date(2027, 3, 1))
     with time_machine.travel(morning(date(2027, 3, 6), hour=10), tick=False):  # Saturday
-        reminders_insert()
+        deadlines_write()
     assert not OutboxMessage.objects.exists()
 
 

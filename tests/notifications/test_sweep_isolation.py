@@ -14,7 +14,7 @@ from django.db import connection
 from governance.models import Kernaktivitaet, Statusbericht
 from notifications.emails import build_message
 from notifications.models import SweepProblem
-from notifications.sweep import reminders_insert
+from notifications.sweep import deadlines_write
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxState
 from workflow.reports.services import statusberichte_schedule_run
@@ -75,7 +75,7 @@ def test_sweep_with_a_ka_starting_9999_12_31_schedules_and_reminds_everyone_else
     overdue = report(people.ka, DAY - timedelta(days=1))
 
     with time_machine.travel(morning(DAY), tick=False):
-        created, _reminders, _digests = reminders_insert()
+        created, _reminders, _digests = deadlines_write()
 
     assert not poisoned.statusberichte.exists()
     assert list(fresh.statusberichte.values_list("faellig_am", flat=True)) == [date(2027, 6, 1)]
@@ -94,7 +94,7 @@ def test_sweep_with_a_ka_starting_9999_12_31_schedules_and_reminds_everyone_else
     # The admin corrects the start; the next sweep schedules the report and the note goes away.
     Kernaktivitaet.objects.filter(pk=poisoned.pk).update(geplanter_start=date(2027, 1, 10))
     with time_machine.travel(morning(DAY + timedelta(days=1)), tick=False):
-        reminders_insert()
+        deadlines_write()
     assert poisoned.statusberichte.count() == 1
     assert not SweepProblem.objects.exists()
 
@@ -104,7 +104,7 @@ def test_a_repeated_problem_is_one_note_counting_the_sweeps(people) -> None:
     Kernaktivitaet.objects.filter(pk=poisoned.pk).update(geplanter_start=date(9999, 12, 31))
     for day in (DAY, DAY + timedelta(days=1)):
         with time_machine.travel(morning(day), tick=False):
-            reminders_insert()
+            deadlines_write()
     (problem,) = SweepProblem.objects.all()
     assert problem.occurrences == 2
 
@@ -131,7 +131,7 @@ def test_sweep_with_a_ka_whose_rows_the_database_refuses_still_serves_all_others
     )
 
     with time_machine.travel(morning(DAY), tick=False):
-        created, _reminders, _digests = reminders_insert()
+        created, _reminders, _digests = deadlines_write()
 
     assert not refused_report_ka.statusberichte.exists()
     assert fresh.statusberichte.count() == 1

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from governance.models import KaStatus, Kernaktivitaet, Statusbericht
-from notifications.sweep import reminders_insert
+from notifications.sweep import deadlines_write
 from outbox.models import OutboxMessage
 
 from .conftest import morning
@@ -41,7 +41,7 @@ def _owed_reports(people, count: int) -> None:
 
 def _sweep_statements() -> tuple[int, int]:
     with time_machine.travel(morning(TODAY), tick=False), CaptureQueriesContext(connection) as queries:
-        reminders_insert()
+        deadlines_write()
     return len(queries), OutboxMessage.objects.filter(key__startswith="bericht:").count()
 
 
