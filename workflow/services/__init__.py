@@ -1,0 +1,46 @@
+"""Every write of the decision process: keyword-only services, one transaction each, by sub-domain:
+``proposals`` (proposals and requests), ``tasks`` (claim, release, decide) and ``council`` (resolutions).
+Status reports have their own services in ``workflow.reports``.
+
+Views and tasks call these; they call the lifecycle for every status change and the flow for the tasks.
+"""
+
+from .council import ADOPTED_RESULTS, Outcome, paper_record_resolution
+from .proposals import (
+    PROPOSAL_FIELDS,
+    kernaktivitaet_create_proposal,
+    kernaktivitaet_propose_completion,
+    kernaktivitaet_propose_stop,
+    kernaktivitaet_submit,
+    kernaktivitaet_update_proposal,
+)
+from .tasks import (
+    OPEN,
+    TASK_DONE,
+    open_task,
+    process_requesters,
+    task_claim,
+    task_decide,
+    task_principal,
+    task_release,
+)
+
+__all__ = [
+    "ADOPTED_RESULTS",
+    "OPEN",
+    "PROPOSAL_FIELDS",
+    "TASK_DONE",
+    "Outcome",
+    "kernaktivitaet_create_proposal",
+    "kernaktivitaet_propose_completion",
+    "kernaktivitaet_propose_stop",
+    "kernaktivitaet_submit",
+    "kernaktivitaet_update_proposal",
+    "open_task",
+    "paper_record_resolution",
+    "process_requesters",
+    "task_claim",
+    "task_decide",
+    "task_principal",
+    "task_release",
+]
