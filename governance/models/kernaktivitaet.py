@@ -50,6 +50,11 @@ class KaStatus(models.TextChoices):
         return (cls.COUNCIL, cls.RUNNING, cls.DONE, cls.STOPPED, cls.MERGED)
 
     @classmethod
+    def council_decided(cls) -> tuple["KaStatus", ...]:
+        """The council has adopted it (the 2030 goal counts these): running or beyond."""
+        return (cls.RUNNING, cls.DONE, cls.STOPPED, cls.MERGED)
+
+    @classmethod
     def merge_targets(cls) -> tuple["KaStatus", ...]:
         """A KA can be merged into one in these states."""
         return (cls.RUNNING, cls.DONE)
