@@ -269,9 +269,20 @@ def _object_perm_exists(codename: str, ka_pk: int, model: Any = None) -> Q:
     )
 
 
+# The four-eyes rule (RuleSpec.four_eyes) keeps a KA's project group, its lead included, out of the reviews
+# and decisions on that KA. These two give its membership test in the two shapes the queries need.
 def _member_exists(ka_pk: int, user_pk: Any) -> Exists:
+    """Is the person a member of the KA's project group (the lead is checked on the KA row)?"""
     through = Kernaktivitaet.projektgruppe.through
     return Exists(through.objects.filter(kernaktivitaet_id=ka_pk, user_id=user_pk))
+
+
+def in_project_group_q(user: Any, ka_path: str) -> Q:
+    """Rows whose KA (reached by ``ka_path``) has ``user`` in its project group or as its lead."""
+    through = Kernaktivitaet.projektgruppe.through
+    return Q(
+        Exists(through.objects.filter(kernaktivitaet_id=OuterRef(f"{ka_path}_id"), user_id=user.pk))
+    ) | Q(**{f"{ka_path}__projektleitung_id": user.pk})
 
 
 def may(

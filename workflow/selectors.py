@@ -36,7 +36,7 @@ from governance.inputs import add_days, page_number
 from governance.models import AuditEvent, Kernaktivitaet, Resolution
 from governance.selectors import kernaktivitaet_object_permissions
 
-from . import deadlines
+from . import deadlines, rights
 from .flows import HUMAN_NODES, NODE_ACTIONS, KaDecisionFlow
 from .models import DeadlineSettings
 from .rights import RULES, absent_principals, held_permissions
@@ -61,13 +61,6 @@ ROW_FIELDS = (
 def task_base() -> QuerySet[Task]:
     return Task.objects.filter(process__flow_class=KaDecisionFlow, flow_task_type="HUMAN").select_related(
         "process__kaprocess__kernaktivitaet__kompetenz", "owner"
-    )
-
-
-def _member(user: Any) -> Q:
-    through = Kernaktivitaet.projektgruppe.through
-    return Q(Exists(through.objects.filter(kernaktivitaet_id=OuterRef(f"{KA}_id"), user_id=user.pk))) | Q(
-        **{f"{KA}__projektleitung_id": user.pk}
     )
 
 
@@ -112,7 +105,7 @@ def may_do_q(person: Any, *, actor: Any = None) -> Q:
         condition = Q(flow_task=getattr(KaDecisionFlow, node)) & grant
         for somebody in {person.pk: person, actor.pk: actor}.values():
             if rule.four_eyes:
-                condition &= ~_member(somebody)
+                condition &= ~rights.in_project_group_q(somebody, KA)
             if rule.not_requester:
                 condition &= ~Q(process__kaprocess__requested_by_id=somebody.pk) & ~Q(
                     process__kaprocess__requested_for_id=somebody.pk
