@@ -10,7 +10,7 @@ Usage (creates and drops its own database ``test_<name>``):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bochum_wf DEBUG=true .venv/bin/python bench/decisions.py
     options: --items 200 (proposals per round), --rounds 5, --ka 5000 (KA in the database)
     CELERY_BROKER_URL=memory:// leaves out the cost of the broker hand-off after each commit;
-    --without-outbox disconnects the notification receivers to show the engine alone.
+    --without-outbox writes no mails, to show the engine alone.
 """
 
 import argparse
