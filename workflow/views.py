@@ -341,20 +341,14 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not verdict:
         return refused(request, Refused(verdict.message))
     may_submit = bool(rights.may(request.user, Action.SUBMIT, ka, on_behalf_of=on_behalf_of))
-    editable = ka.status == KaStatus.PROPOSED or (
-        ka.status == KaStatus.ZIRKEL_REVIEW
-        and rights.may(request.user, Action.ZIRKEL_FORWARD, ka, on_behalf_of=on_behalf_of)
-    )
+    editable = services.proposal_editable(actor=request.user, ka=ka, on_behalf_of=on_behalf_of)
     form = ProposalForm(submitted(request), instance=ka)
     status = 200
     if request.method == "POST":
         if not editable:
             return refused(
                 request,
-                MovedOn(
-                    _("Der Vorschlag steht auf „%(status)s“ und kann nicht mehr bearbeitet werden.")
-                    % {"status": ka.get_status_display()}
-                ),
+                services.proposal_moved_on(ka),
             )
         if form.is_valid():
             values = {k: v for k, v in form.cleaned_data.items() if k in services.PROPOSAL_FIELDS}

@@ -13,6 +13,8 @@ from .proposals import (
     kernaktivitaet_propose_stop,
     kernaktivitaet_submit,
     kernaktivitaet_update_proposal,
+    proposal_editable,
+    proposal_moved_on,
 )
 from .tasks import (
     OPEN,
@@ -39,6 +41,8 @@ __all__ = [
     "open_task",
     "paper_record_resolution",
     "process_requesters",
+    "proposal_editable",
+    "proposal_moved_on",
     "task_claim",
     "task_decide",
     "task_principal",

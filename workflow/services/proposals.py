@@ -125,6 +125,22 @@ def kernaktivitaet_create_proposal(
     return ka
 
 
+def proposal_editable(*, actor: Any, ka: Kernaktivitaet, on_behalf_of: Any = None) -> bool:
+    """A proposal's text can change while it is with the project group, and during the review for those who
+    review it (the rights of editing itself are checked apart, by ``rights.may(..., Action.EDIT, ...)``)."""
+    return ka.status == KaStatus.PROPOSED or (
+        ka.status == KaStatus.ZIRKEL_REVIEW
+        and bool(rights.may(actor, Action.ZIRKEL_FORWARD, ka, on_behalf_of=on_behalf_of))
+    )
+
+
+def proposal_moved_on(ka: Kernaktivitaet) -> MovedOn:
+    return MovedOn(
+        _("Der Vorschlag steht auf „%(status)s“ und kann nicht mehr bearbeitet werden.")
+        % {"status": ka.get_status_display()}
+    )
+
+
 def kernaktivitaet_update_proposal(
     *, actor: Any, kernaktivitaet: Kernaktivitaet, on_behalf_of: Any = None, **values: Any
 ) -> Kernaktivitaet:
@@ -137,14 +153,8 @@ def kernaktivitaet_update_proposal(
         verdict = rights.may(actor, Action.EDIT, ka, on_behalf_of=on_behalf_of)
         if not verdict:
             raise Refused(verdict.message)
-        editable = {KaStatus.PROPOSED}
-        if rights.may(actor, Action.ZIRKEL_FORWARD, ka, on_behalf_of=on_behalf_of):
-            editable.add(KaStatus.ZIRKEL_REVIEW)
-        if ka.status not in editable:
-            raise MovedOn(
-                _("Der Vorschlag steht auf „%(status)s“ und kann nicht mehr bearbeitet werden.")
-                % {"status": ka.get_status_display()}
-            )
+        if not proposal_editable(actor=actor, ka=ka, on_behalf_of=on_behalf_of):
+            raise proposal_moved_on(ka)
         for name, value in values.items():
             setattr(ka, name, value)
         _full_clean(ka)
