@@ -7,6 +7,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import AccessibleFormMixin
+from core.widgets import CodeInput
+
 # Longer than any password manager writes; a megabyte is refused before it is hashed.
 PASSWORD_MAX_LENGTH = 4096
 USERNAME_MAX_LENGTH = 150
@@ -25,9 +28,13 @@ class LoginForm(AuthenticationForm):
         )
 
 
-class TokenForm(forms.Form):
+class TokenForm(AccessibleFormMixin, forms.Form):
+    mark_invalid_inputs = True
+
     otp_token = forms.CharField(
         label=_("Code aus der Authentifizierungs-App"),
+        help_text=_("Sechs Ziffern, zum Beispiel 123456. Der Code wechselt alle 30 Sekunden."),
+        widget=CodeInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
         max_length=6,
         min_length=6,
         error_messages={

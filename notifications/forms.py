@@ -1,13 +1,13 @@
 from django import forms
 
+from core.forms import AccessibleFormMixin
+from core.widgets import CheckboxInput
+
 from .models import NotificationPreference
 
 
-class PreferenceForm(forms.ModelForm):
+class PreferenceForm(AccessibleFormMixin, forms.ModelForm):
     class Meta:
         model = NotificationPreference
         fields = ["vorab_erinnerungen", "wochenuebersicht"]
-        widgets = {
-            "vorab_erinnerungen": forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox"}),
-            "wochenuebersicht": forms.CheckboxInput(attrs={"class": "kern-form-check__checkbox"}),
-        }
+        widgets = {"vorab_erinnerungen": CheckboxInput, "wochenuebersicht": CheckboxInput}

@@ -8,6 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import AccessibleFormMixin
+from core.widgets import DateInput, RadioSelect, Select, Textarea, TextInput, TimeInput
 from governance.inputs import (
     LONG_TEXT_MAX,
     REASON_MAX,
@@ -22,47 +24,12 @@ from .lifecycle import REASON_REQUIRED
 from .rights import Action
 
 
-class AccessibleFormMixin:
-    """Marks invalid fields with aria-invalid and points aria-describedby at their hint and error text."""
-
-    def add_error(self, field: Any, error: Any) -> None:
-        super().add_error(field, error)  # type: ignore[misc]
-        self.link_errors()
-
-    def link_errors(self) -> None:
-        for name, bound in self._bound_items():
-            attrs = bound.field.widget.attrs
-            described = []
-            if bound.help_text:
-                described.append(f"{bound.auto_id}-hint")
-            if name in self.errors:  # type: ignore[attr-defined]
-                described.append(f"{bound.auto_id}-error")
-                attrs["aria-invalid"] = "true"
-            else:
-                attrs.pop("aria-invalid", None)
-            if described:
-                attrs["aria-describedby"] = " ".join(described)
-            else:
-                attrs.pop("aria-describedby", None)
-
-    def _bound_items(self) -> Any:
-        return ((name, self[name]) for name in self.fields)  # type: ignore[attr-defined,index]
-
-
 def _choice(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return cast(forms.ChoiceField, form.fields[name])
 
 
 def _model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
     return cast(forms.ModelChoiceField, form.fields[name])
-
-
-def _textarea(rows: int = 4) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": rows, "class": "kern-form-input__input"})
-
-
-def _date() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date", "class": "kern-form-input__input"}, format="%Y-%m-%d")
 
 
 SCHWERPUNKT_MISMATCH = _("Bitte wählen Sie einen Schwerpunkt der gewählten Kompetenz.")
@@ -74,12 +41,12 @@ class ProposalForm(AccessibleFormMixin, forms.ModelForm):
         fields = ["titel", "beschreibung", "smart_ziele", "schwerpunkt", "geplanter_start", "geplantes_ende"]
         field_classes = {"titel": TextField, "beschreibung": TextField, "smart_ziele": TextField}
         widgets = {
-            "titel": forms.TextInput(attrs={"class": "kern-form-input__input"}),
-            "beschreibung": _textarea(6),
-            "smart_ziele": _textarea(4),
-            "schwerpunkt": forms.Select(attrs={"class": "kern-form-input__select"}),
-            "geplanter_start": _date(),
-            "geplantes_ende": _date(),
+            "titel": TextInput,
+            "beschreibung": Textarea(rows=6),
+            "smart_ziele": Textarea,
+            "schwerpunkt": Select,
+            "geplanter_start": DateInput,
+            "geplantes_ende": DateInput,
         }
 
     def __init__(self, *args: Any, kompetenz: Kompetenz | None = None, **kwargs: Any) -> None:
@@ -102,7 +69,6 @@ class ProposalForm(AccessibleFormMixin, forms.ModelForm):
         # The model's bounds, checked on the form (the service validates the model again).
         for name in ("geplanter_start", "geplantes_ende"):
             self.fields[name].validators.append(DateRangeValidator())
-        self.link_errors()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -126,7 +92,7 @@ class ProposalCreateForm(ProposalForm):
     kompetenz = forms.ModelChoiceField(
         label=_("Kompetenz"),
         queryset=Kompetenz.objects.order_by("position"),
-        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+        widget=Select,
     )
     # One key per opened form: sending the same form twice (a double click) creates one proposal.
     form_key = forms.UUIDField(
@@ -163,13 +129,13 @@ def _reason_needed_by(field: forms.Field, actions: list[tuple[Action, bool]]) ->
 class DecisionForm(AccessibleFormMixin, forms.Form):
     """The decision on one human task: which way, and why."""
 
-    action = forms.ChoiceField(label=_("Entscheidung"), widget=forms.RadioSelect)
-    reason = TextField(label=_("Begründung"), required=False, max_length=REASON_MAX, widget=_textarea(5))
+    action = forms.ChoiceField(label=_("Entscheidung"), widget=RadioSelect)
+    reason = TextField(label=_("Begründung"), required=False, max_length=REASON_MAX, widget=Textarea(rows=5))
     merge_target = forms.ModelChoiceField(
         label=_("Überführen in"),
         queryset=Kernaktivitaet.objects.none(),
         required=False,
-        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+        widget=Select,
     )
 
     def __init__(self, *args: Any, node: str, kernaktivitaet: Kernaktivitaet, **kwargs: Any) -> None:
@@ -197,7 +163,6 @@ class DecisionForm(AccessibleFormMixin, forms.Form):
             self.fields["merge_target"].help_text = _("Nur beim Beschluss einer Überführung.")
         else:
             del self.fields["merge_target"]
-        self.link_errors()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -223,14 +188,14 @@ class RequestForm(AccessibleFormMixin, forms.Form):
         (Action.PROPOSE_MERGE.value, _("Überführung in eine andere KA vorschlagen")),
     ]
 
-    kind = forms.ChoiceField(label=_("Antrag"), widget=forms.RadioSelect)
-    reason = TextField(label=_("Begründung"), required=False, max_length=REASON_MAX, widget=_textarea(5))
+    kind = forms.ChoiceField(label=_("Antrag"), widget=RadioSelect)
+    reason = TextField(label=_("Begründung"), required=False, max_length=REASON_MAX, widget=Textarea(rows=5))
     merge_target = forms.ModelChoiceField(
         label=_("Überführen in"),
         queryset=Kernaktivitaet.objects.none(),
         required=False,
         help_text=_("Nur bei einer Überführung: eine laufende oder umgesetzte Kernaktivität."),
-        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+        widget=Select,
     )
 
     def __init__(self, *args: Any, kernaktivitaet: Kernaktivitaet, kinds: list[str], **kwargs: Any) -> None:
@@ -242,7 +207,6 @@ class RequestForm(AccessibleFormMixin, forms.Form):
             .exclude(pk=kernaktivitaet.pk)
             .order_by("code")
         )
-        self.link_errors()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -267,29 +231,39 @@ def past_session(day: datetime.date) -> None:
 class CouncilForm(AccessibleFormMixin, forms.Form):
     """One council paper (Drucksache) and the outcome per KA: for one KA or a whole tranche."""
 
+    PAPER_FIELDS = (
+        "reference",
+        "name",
+        "paper_date",
+        "session_date",
+        "session_time",
+        "agenda_number",
+        "tranche",
+    )
+
     reference = TextField(
         label=_("Drucksachennummer"),
         max_length=40,
-        widget=forms.TextInput(attrs={"class": "kern-form-input__input"}),
+        widget=TextInput,
         help_text=_("z. B. 20241234"),
     )
     name = TextField(
         label=_("Titel der Drucksache"),
         max_length=300,
-        widget=forms.TextInput(attrs={"class": "kern-form-input__input"}),
+        widget=TextInput,
     )
-    paper_date = forms.DateField(label=_("Datum der Drucksache"), widget=_date())
-    session_date = forms.DateField(label=_("Datum der Ratssitzung"), widget=_date())
+    paper_date = forms.DateField(label=_("Datum der Drucksache"), widget=DateInput)
+    session_date = forms.DateField(label=_("Datum der Ratssitzung"), widget=DateInput)
     session_time = forms.TimeField(
         label=_("Beginn der Ratssitzung"),
         initial=datetime.time(15, 0),
-        widget=forms.TimeInput(attrs={"type": "time", "class": "kern-form-input__input"}, format="%H:%M"),
+        widget=TimeInput,
     )
     agenda_number = TextField(
         label=_("Tagesordnungspunkt (TOP)"),
         max_length=20,
         required=False,
-        widget=forms.TextInput(attrs={"class": "kern-form-input__input"}),
+        widget=TextInput,
         help_text=_("Die Nummer auf der Tagesordnung der Sitzung, z. B. 7.1"),
     )
     tranche = forms.ModelChoiceField(
@@ -297,7 +271,7 @@ class CouncilForm(AccessibleFormMixin, forms.Form):
         queryset=Tranche.objects.order_by("nummer"),
         required=False,
         empty_label=_("keiner Tranche zugeordnet"),
-        widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+        widget=Select,
         help_text=_("Die Tranche, in der der Rat die Kernaktivitäten beschließt."),
         error_messages={"invalid_choice": _("Bitte wählen Sie eine der angebotenen Tranchen.")},
     )
@@ -332,24 +306,27 @@ class CouncilForm(AccessibleFormMixin, forms.Form):
                 label=_("Ergebnis für %(code)s") % {"code": ka.code},
                 choices=choices,
                 required=single,
-                widget=forms.Select(attrs={"class": "kern-form-input__select"}),
+                widget=Select,
             )
             self.fields[f"{prefix}_text"] = TextField(
                 label=_("geänderter Beschlusstext für %(code)s") % {"code": ka.code},
                 required=False,
                 max_length=LONG_TEXT_MAX,
-                widget=_textarea(3),
+                widget=Textarea(rows=3),
                 help_text=_("Pflicht bei „geändert beschlossen“."),
             )
             self.fields[f"{prefix}_deferred_to"] = forms.DateField(
                 label=_("neue Sitzung für %(code)s") % {"code": ka.code},
                 required=False,
                 validators=[self.session_range],
-                widget=_date(),
+                widget=DateInput,
                 help_text=_("Pflicht bei „vertagt“."),
             )
             self.rows.append((entry, prefix))
-        self.link_errors()
+
+    def paper_fields(self) -> list[Any]:
+        """The paper's and the session's fields, shown together above the rows of the KA."""
+        return [self[name] for name in self.PAPER_FIELDS]
 
     def row_fields(self) -> list[tuple[Any, Any, Any, Any]]:
         return [

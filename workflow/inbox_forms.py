@@ -6,7 +6,8 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from governance.forms import QuickSelect
+from core.forms import AccessibleFormMixin
+from core.widgets import QuickSelect, SearchInput
 from governance.inputs import SEARCH_MAX, TextField, strict_int
 from governance.models import Kompetenz
 
@@ -15,9 +16,15 @@ from .selectors import DUE_OVERDUE, DUE_WEEK, TaskFilter
 SORT_OVERDUE_FIRST = "ueberfaellig"
 
 
-class InboxFilterForm(forms.Form):
+class InboxFilterForm(AccessibleFormMixin, forms.Form):
+    mark_optional = False
+    wrapper_classes = {"q": "ka-filter__search"}
+
     q = TextField(
-        label=_("Suche nach Kennung oder Titel der Kernaktivität"), required=False, max_length=SEARCH_MAX
+        label=_("Suche nach Kennung oder Titel der Kernaktivität"),
+        required=False,
+        max_length=SEARCH_MAX,
+        widget=SearchInput,
     )
     kompetenz = forms.ChoiceField(label=_("Kompetenz"), required=False, widget=QuickSelect)
     faellig = forms.ChoiceField(
@@ -44,21 +51,6 @@ class InboxFilterForm(forms.Form):
             ("", _("alle")),
             *((str(pk), f"{code} {name}") for pk, code, name in kompetenzen),
         ]
-        for name, field in self.fields.items():
-            widget = field.widget
-            widget.attrs["class"] = (
-                "kern-form-input__select" if isinstance(widget, forms.Select) else "kern-form-input__input"
-            )
-            if name == "q":
-                widget.input_type = "search"
-
-    def mark_errors(self) -> None:
-        """Link each invalid field to its message (aria-describedby) and flag it (aria-invalid)."""
-        for name in self.errors:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                attrs["aria-invalid"] = "true"
-                attrs["aria-describedby"] = f"{self[name].id_for_label}-error"
 
     def to_filter(self) -> TaskFilter:
         """The valid part of the form (an invalid field counts as not set)."""

@@ -5,25 +5,21 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import AccessibleFormMixin
+from core.widgets import NumberInput, RadioSelect, Textarea
 from governance.inputs import LONG_TEXT_MAX, REASON_MAX, TextField
 from governance.models import Ampel
 from workflow.reports.services import ReportInput
 
-from .forms import AccessibleFormMixin
-
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-
-def _textarea(rows: int = 4) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": rows, "class": "kern-form-input__input"})
 
 
 def _ampel(label: "StrOrPromise") -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label,
         choices=Ampel.choices,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": _("Bitte wählen Sie grün, gelb oder rot.")},
     )
 
@@ -36,7 +32,7 @@ class StatusberichtForm(AccessibleFormMixin, forms.Form):
         label=_("Fortschritt in Prozent"),
         min_value=0,
         max_value=100,
-        widget=forms.NumberInput(attrs={"class": "kern-form-input__input kern-form-input__input--width-4"}),
+        widget=NumberInput(attrs={"class": "kern-form-input__input kern-form-input__input--width-4"}),
         error_messages={
             "required": _("Bitte geben Sie den Fortschritt von 0 bis 100 Prozent an."),
             "invalid": _("Der Fortschritt ist eine ganze Zahl von 0 bis 100."),
@@ -45,10 +41,10 @@ class StatusberichtForm(AccessibleFormMixin, forms.Form):
         },
     )
     meilensteine_erreicht = TextField(
-        max_length=LONG_TEXT_MAX, label=_("erreichte Meilensteine"), required=False, widget=_textarea()
+        max_length=LONG_TEXT_MAX, label=_("erreichte Meilensteine"), required=False, widget=Textarea
     )
     meilensteine_naechste = TextField(
-        max_length=LONG_TEXT_MAX, label=_("nächste Meilensteine"), required=False, widget=_textarea()
+        max_length=LONG_TEXT_MAX, label=_("nächste Meilensteine"), required=False, widget=Textarea
     )
     text_oeffentlich = TextField(
         max_length=LONG_TEXT_MAX,
@@ -56,17 +52,13 @@ class StatusberichtForm(AccessibleFormMixin, forms.Form):
         help_text=_(
             "Erscheint auf der öffentlichen Seite der Kernaktivität; bitte ohne personenbezogene Daten."
         ),
-        widget=_textarea(6),
+        widget=Textarea(rows=6),
         error_messages={"required": _("Bitte beschreiben Sie den Sachstand für die Öffentlichkeit.")},
     )
     text_intern = TextField(
-        max_length=LONG_TEXT_MAX, label=_("interner Sachstand"), required=False, widget=_textarea()
+        max_length=LONG_TEXT_MAX, label=_("interner Sachstand"), required=False, widget=Textarea
     )
-    risiken = TextField(max_length=LONG_TEXT_MAX, label=_("Risiken"), required=False, widget=_textarea())
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.link_errors()
+    risiken = TextField(max_length=LONG_TEXT_MAX, label=_("Risiken"), required=False, widget=Textarea)
 
     def report_input(self) -> ReportInput:
         return ReportInput(**self.cleaned_data)
@@ -79,7 +71,7 @@ class StatusberichtReviewForm(AccessibleFormMixin, forms.Form):
     decision = forms.ChoiceField(
         label=_("Entscheidung"),
         choices=[(ACCEPT, _("Bericht annehmen")), (RETURN, _("Bericht mit Begründung zurückgeben"))],
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": _("Bitte wählen Sie: annehmen oder zurückgeben.")},
     )
     reason = TextField(
@@ -87,13 +79,12 @@ class StatusberichtReviewForm(AccessibleFormMixin, forms.Form):
         label=_("Begründung der Rückgabe"),
         required=False,
         help_text=_("Pflicht bei einer Rückgabe; die Projektgruppe erhält sie per E-Mail."),
-        widget=_textarea(),
+        widget=Textarea,
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["reason"].conditional = True  # type: ignore[attr-defined]  # required for a return
-        self.link_errors()
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}
