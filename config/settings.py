@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "viewflow",
     "viewflow.workflow",
     "django_celery_beat",
+    "core",  # the forms' KERN templates (core/templates/core/)
     "outbox",
     "governance",
     "workflow",
