@@ -89,8 +89,7 @@ def _report_reminder(row: OutboxMessage, today: date, reads: Batch) -> Prepared 
     if bericht is None or rule is None:
         return None
     ka = bericht.kernaktivitaet
-    still_owed = bericht.state in (StatusberichtState.DUE, StatusberichtState.RETURNED)
-    if not still_owed or bericht.runde != ctx["runde"] or ka.status != KaStatus.RUNNING:
+    if not bericht.is_owed or bericht.runde != ctx["runde"]:
         return None
     frist = bericht.frist
     reason = _superseded(reads, row, RuleKind.REPORT, rule, (today - frist).days)

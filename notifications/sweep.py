@@ -30,7 +30,6 @@ from governance.models import (
     Kernaktivitaet,
     Resolution,
     Statusbericht,
-    StatusberichtState,
 )
 from outbox.delivery import dispatch_waiting, retry_after_outage
 from outbox.models import OutboxMessage
@@ -211,15 +210,10 @@ def _reminders_per_ka(
     """The fallback after the set-based insert failed: each KA with a deadline alone in a savepoint, so that
     the one whose data breaks the statement is recorded for the admin and all others get their reminders."""
     report_kas = set(
-        Statusbericht.objects.filter(
-            state__in=[StatusberichtState.DUE, StatusberichtState.RETURNED],
-            kernaktivitaet__status=KaStatus.RUNNING,
-        ).values_list("kernaktivitaet_id", flat=True)
+        Statusbericht.objects.filter(Statusbericht.owed_q()).values_list("kernaktivitaet_id", flat=True)
     )
     decision_kas = set(
-        Kernaktivitaet.objects.filter(
-            status__in=[KaStatus.ZIRKEL_REVIEW, KaStatus.BOARD_DECISION, KaStatus.COUNCIL]
-        ).values_list("pk", flat=True)
+        Kernaktivitaet.objects.filter(status__in=KaStatus.awaiting_decision()).values_list("pk", flat=True)
     )
     written, failed = 0, []
     for ka_id in sorted(report_kas | decision_kas):
