@@ -88,7 +88,3 @@ class AccessibleFormMixin:
     mark_optional = True
     mark_invalid_inputs = False
     wrapper_classes: dict[str, str] = {}
-
-    def mark_errors(self) -> None:
-        """Nothing left to do: the fields show their errors as they are rendered. Kept while views call it
-        after validating a filter form."""

@@ -123,8 +123,8 @@ def _sort_links(request: HttpRequest, current: str, descending: bool) -> dict[st
 
 def kernaktivitaet_overview(request: HttpRequest) -> HttpResponse:
     form = KaFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        form.mark_errors()
+    if form.is_bound:
+        form.is_valid()  # the fields show their errors as they are rendered
     filters = form.to_filter()
     queryset = kernaktivitaet_list(
         filters=filters, today=timezone.localdate(), visible=kernaktivitaet_visible_q(request.user)

@@ -56,8 +56,8 @@ TASK_FOCUS = "aufgabe"
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        form.mark_errors()
+    if form.is_bound:
+        form.is_valid()  # the fields show their errors as they are rendered
     filters = form.to_filter()
     lists = selectors.task_lists(
         request.user,
