@@ -6,6 +6,7 @@ run requires them (CI=true requires all, REQUIRED_SERVICES narrows it), since .c
 
 import os
 import socket
+import sys
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
@@ -13,6 +14,9 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
+from pytest_django import DjangoDbBlocker
+from pytest_django.fixtures import validate_django_db
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # In CI every service is required unless the run narrows it (the embedded run of .ci/run has no PostgreSQL).
@@ -62,6 +66,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[item for item in items if not wanted(item)])
         items[:] = kept
+    # The tests sharing the loaded strategy go first, so that a process loads it once. pytest-django has put
+    # the tests in a rolled-back transaction before the transactional ones already; these are among the
+    # former, so Django's order stays (the sort keeps the order within both groups).
+    items.sort(key=lambda item: not _shares_the_loaded_strategy(item))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -73,11 +81,108 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         service_missing("redis", f"needs a Redis server at {redis_url()}")
 
 
-@pytest.fixture
-def strategy(db: None) -> None:
-    """The real Bochum Strategie as the product ships it."""
+def _load_strategy() -> None:
     with open(os.devnull, "w") as devnull:
         call_command("load_strategy", verbosity=0, stdout=devnull)
+
+
+def _in_a_rolled_back_transaction(item: pytest.Item) -> bool:
+    """pytest-django's rule (its fixture _django_db_helper): a test runs in a transaction that is rolled
+    back afterwards, unless it is transactional: then it commits and the tables are emptied after it."""
+    marker = item.get_closest_marker("django_db")
+    transactional, reset_sequences = validate_django_db(marker)[:2] if marker else (False, False)
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return not (
+        transactional
+        or reset_sequences
+        or fixtures & {"transactional_db", "live_server", "django_db_reset_sequences"}
+    )
+
+
+def _shares_the_loaded_strategy(item: pytest.Item) -> bool:
+    return "strategy" in getattr(item, "fixturenames", ()) and _in_a_rolled_back_transaction(item)
+
+
+class LoadedStrategy:
+    """The strategy loaded once into a transaction that stays open while consecutive tests asking for it run.
+
+    Loading it takes 65 KA and their tree, hundreds of statements: seconds per test on PostgreSQL. Here each
+    of these tests runs in a savepoint of that transaction (pytest-django's atomic block nests in it), starts
+    from the loaded strategy and rolls back to it. The transaction is rolled back before any other test, so
+    a test that does not ask for the strategy never sees it (tests/governance/test_load_strategy.py counts
+    rows of an empty database)."""
+
+    def __init__(self) -> None:
+        self._atomic: transaction.Atomic | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._atomic is not None
+
+    def load(self, blocker: DjangoDbBlocker) -> None:
+        if self._atomic is not None:
+            return
+        with blocker.unblock():
+            atomic = transaction.atomic()
+            atomic.__enter__()
+            try:
+                _load_strategy()
+            except BaseException:
+                atomic.__exit__(*sys.exc_info())
+                raise
+        self._atomic = atomic
+
+    def discard(self, blocker: DjangoDbBlocker) -> None:
+        if self._atomic is None:
+            return
+        atomic, self._atomic = self._atomic, None
+        with blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+LOADED_STRATEGY = LoadedStrategy()
+_NEXT_SHARES_THE_STRATEGY = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    # The fixtures of a test learn only here whether the next test shares the loaded strategy.
+    item.stash[_NEXT_SHARES_THE_STRATEGY] = nextitem is not None and _shares_the_loaded_strategy(nextitem)
+    return (yield)
+
+
+@pytest.fixture
+def _loaded_strategy_below(
+    request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[None]:
+    if _shares_the_loaded_strategy(request.node):
+        LOADED_STRATEGY.load(django_db_blocker)
+    else:
+        LOADED_STRATEGY.discard(django_db_blocker)
+    yield
+    # After the test's own transaction was rolled back, and before fixtures of a wider scope are torn down
+    # (they must not run inside a transaction that is rolled back).
+    if not request.node.stash.get(_NEXT_SHARES_THE_STRATEGY, False):
+        LOADED_STRATEGY.discard(django_db_blocker)
+
+
+@pytest.fixture
+def _django_db_helper(_loaded_strategy_below: None, _django_db_helper: None) -> None:
+    """pytest-django's database access of a test (its transaction, or emptied tables afterwards), begun after
+    the strategy was loaded below it or discarded. Every way to the database goes through this fixture: db,
+    transactional_db, live_server and the django_db marker."""
+
+
+@pytest.fixture
+def strategy(db: None) -> None:
+    """The real Bochum Strategie as the product ships it.
+
+    Loaded once for consecutive tests that run in a rolled-back transaction (LoadedStrategy); loaded in the
+    test where it is transactional (its tables are emptied after every such test) or asks for the fixture
+    only while it runs."""
+    if not LOADED_STRATEGY.loaded:
+        _load_strategy()
 
 
 @pytest.fixture
