@@ -54,9 +54,20 @@ run: demo
 	    $(BIN)/celery -A config worker --beat --loglevel=info --concurrency=2 \
 	    --without-mingle --without-gossip
 
+# Two pytest runs: the tests on one process per core (pytest-xdist; every worker has a test database of its
+# own), then the tests marked serial in one process (real Celery workers on the shared broker, the embedded
+# broker's and stack's timing; see the marker in pyproject.toml). PYTEST_ARGS go to both. Each run must pass
+# and collect tests: pytest's exit code 5 (nothing collected) fails the target as well. worksteal: the
+# transactional and browser tests come last and are long, a worker that runs out takes over half of another's.
+TEST_WORKERS ?= auto
 test: install-dev
-	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; exit $$rc
+	@$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not serial" $(PYTEST_ARGS); parallel=$$?; \
+	$(BIN)/pytest -m serial $(PYTEST_ARGS); serial=$$?; \
+	for rc in $$parallel $$serial; do \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests in one of the two runs: that is a failure here"; fi; \
+	done; \
+	if [ $$parallel -ne 0 ] || [ $$serial -ne 0 ]; then \
+	  echo "make test failed: exit code $$parallel (parallel run), $$serial (serial run)"; exit 1; fi
 
 lint: install-dev
 	$(BIN)/ruff check .

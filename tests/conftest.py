@@ -185,6 +185,23 @@ def strategy(db: None) -> None:
         _load_strategy()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    request: pytest.FixtureRequest, django_db_modify_db_settings_parallel_suffix: None
+) -> None:
+    """pytest-django gives each xdist worker a PostgreSQL test database of its own (test_<name>_gw0, …) but
+    leaves the in-memory SQLite test database under one name in every worker. The sweep locks a file named
+    after the database (notifications/sweep.py): the workers' sweeps would shut each other out."""
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    if not worker:
+        return
+    for alias, database in settings.DATABASES.items():
+        if database["ENGINE"] == "django.db.backends.sqlite3" and not database.get("TEST", {}).get("NAME"):
+            # "mode=memory" keeps it in memory (django.db.backends.sqlite3.creation).
+            name = f"file:memorydb_{alias}_{worker}?mode=memory&cache=shared"
+            database.setdefault("TEST", {})["NAME"] = name
+
+
 @pytest.fixture
 def plain_http_pages(settings: Any) -> Iterator[None]:
     """Pages through the test client: plain HTTP (production redirects to HTTPS), static files without the

@@ -20,6 +20,8 @@ from kombu.transport import filesystem
 from config import broker
 from tests.notifications.integration import BASE_DIR
 
+pytestmark = pytest.mark.serial
+
 WRITERS = 2
 PER_WRITER = 60
 BLOB = 1_000_000  # characters per message: writing one takes long enough for a poller to catch it half done

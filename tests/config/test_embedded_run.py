@@ -29,6 +29,7 @@ from tests.notifications.integration import BASE_DIR, CELERY, PYTHON, free_port
 # run on the embedded defaults (the PostgreSQL run would repeat the same minutes).
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.serial,
     pytest.mark.skipif(
         os.environ.get("DATABASE_URL", "").startswith("postgres"),
         reason="the embedded mode is soaked in the run on the embedded defaults",

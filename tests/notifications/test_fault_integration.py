@@ -25,7 +25,7 @@ from workflow.deadlines import add_months
 from .conftest import People, make_ka
 from .integration import BASE_DIR, PYTHON, ThrowawayRedis, Worker, free_port, worker_env
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.serial]
 
 RECIPIENTS = ["kompetenz@bochum.example", "projekt2@bochum.example", "projekt@bochum.example"]
 

@@ -26,7 +26,7 @@ from .conftest import People, make_ka, morning
 from .integration import BASE_DIR, PYTHON, Beat, ThrowawayRedis, Worker, free_port, worker_env
 from .test_reporting import GOOD
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.serial]
 
 SETTLE_SECONDS = 4  # after the expected mails arrived, wait this long for a duplicate that must not come
 
