@@ -8,10 +8,12 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/var/lib/bochum-strategie
 WORKDIR /app
 COPY pyproject.toml requirements.lock README.md ./
-COPY config config
+COPY core core
+COPY outbox outbox
 COPY governance governance
 COPY workflow workflow
 COPY notifications notifications
+COPY config config
 RUN pip install --no-cache-dir -c requirements.lock .
 COPY . .
 COPY --from=frontend /build/frontend/node_modules frontend/node_modules

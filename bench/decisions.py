@@ -2,7 +2,7 @@
 
 The engine's decision is one human task claimed and executed with rights, four-eyes, the KA row lock, the
 status write, the audit event, the outbox rows and the next task (``workflow.services.task_decide``). The
-baseline is ``workflow.reference_flow.ReferenceFlow``: the same three human tasks with viewflow's gateways
+baseline is ``bench.reference_flow.ReferenceFlow``: the same three human tasks with viewflow's gateways
 and lock and nothing else. Both run the same path: review → board → council, three decisions per item.
 
 Usage (creates and drops its own database ``test_<name>``):
@@ -23,7 +23,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# The baseline flow lives in the bench app, which only these settings install.
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 import django
 
@@ -166,13 +167,13 @@ class Engine:
 
 
 class Reference:
-    label = "plain viewflow flow (workflow.reference_flow.ReferenceFlow)"
+    label = "plain viewflow flow (bench.reference_flow.ReferenceFlow)"
 
     def __init__(self, people):
         self.people = people
 
     def prepare(self, items: int):
-        from workflow.reference_flow import ReferenceFlow
+        from bench.reference_flow import ReferenceFlow
 
         return [ReferenceFlow.start.run() for _ in range(items)]
 

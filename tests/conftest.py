@@ -18,6 +18,8 @@ from django.db import transaction
 from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import validate_django_db
 
+from tests.people import People
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # In CI every service is required unless the run narrows it (the embedded run of .ci/run has no PostgreSQL).
 REQUIRED_SERVICES = set(
@@ -202,6 +204,12 @@ def django_db_modify_db_settings(
             # "mode=memory" keeps it in memory (django.db.backends.sqlite3.creation).
             name = f"file:memorydb_{alias}_{worker}?mode=memory&cache=shared"
             database.setdefault("TEST", {})["NAME"] = name
+
+
+@pytest.fixture
+def people(db: None) -> People:
+    """The suite's personas (tests/people.py): one person per role of the rights matrix."""
+    return People()
 
 
 @pytest.fixture

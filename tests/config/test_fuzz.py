@@ -33,7 +33,7 @@ from viewflow.workflow.status import STATUS
 
 from governance.models import Kernaktivitaet, Kompetenz, Statusbericht, StatusberichtState, Tranche
 from tests.otp import verify_second_factor
-from tests.workflow.conftest import make_running, make_user
+from tests.people import make_ka, make_user
 from workflow import services
 from workflow.flows import KaDecisionFlow
 from workflow.grants import kompetenz_set_verantwortliche
@@ -220,7 +220,7 @@ def world(db: None, settings: Any) -> World:
     services.task_decide(actor=users["zirkel"], task_id=forward.pk, action="zirkel_forward", reason="ja")
     board = _open(in_council, "board_decision")
     services.task_decide(actor=users["vorstand"], task_id=board.pk, action="board_approve")
-    running = make_running(kompetenz, "FUZ-01", lead=pg)
+    running = make_ka(kompetenz, "FUZ-01", lead=pg)
     due = Statusbericht.objects.create(kernaktivitaet=running, faellig_am=date(2026, 6, 30))
     submitted = Statusbericht.objects.create(
         kernaktivitaet=running,

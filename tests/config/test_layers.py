@@ -3,7 +3,9 @@ module may import its own app and the apps below it, never one above (whether at
 inside a function, where an import would only hide the cycle)."""
 
 import ast
+import re
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,3 +49,15 @@ def test_the_walk_sees_an_upward_import(tmp_path, monkeypatch) -> None:
         (tmp_path / other).mkdir()
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert upward_imports() == {("governance/bad.py", "notifications.models")}
+
+
+def test_every_layer_is_packaged_and_built_into_the_image() -> None:
+    """A wheel or an image without one of the apps fails at start-up, not in the tests (they run from the
+    checkout): the package list and the Dockerfile's install step name every layer, in its order."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    packaged = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert packaged == [f"{app}*" for app in LAYERS]
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    before_install = dockerfile.split("RUN pip install", 1)[0]
+    copied = tuple(re.findall(r"^COPY (\w+) \1$", before_install, flags=re.M))
+    assert copied == LAYERS

@@ -6,24 +6,15 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.test import Client
 from viewflow.workflow.models import Task
 
 from governance.models import Kernaktivitaet, Kompetenz, Statusbericht
 from tests.e2e.conftest import axe_violations, format_violations
+from tests.people import People
 from workflow import services
-from workflow.rights import Role, role_groups_ensure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def person(username: str, role: Role | None = None) -> Any:
-    user = get_user_model().objects.create_user(username, f"{username}@bochum.example")
-    if role is not None:
-        user.groups.add(Group.objects.get(name=role.value))
-    return user
 
 
 def sign_in(page: Any, live_server: Any, user: Any) -> None:
@@ -51,12 +42,8 @@ def visit(page: Any, path: str, status: int = 200) -> None:
 
 
 @pytest.fixture
-def world(strategy: None) -> dict[str, Any]:
-    role_groups_ensure()
-    lead = person("leitung", Role.PROJEKTGRUPPE)
-    zirkel = person("zirkel", Role.STRATEGIEZIRKEL)
-    vorstand = person("vorstand", Role.VERWALTUNGSVORSTAND)
-    rat = person("rat", Role.RATSBUERO)
+def world(strategy: None, people: People) -> dict[str, Any]:
+    lead, zirkel, vorstand, rat = people.pg, people.zirkel, people.vorstand, people.ratsbuero
     kompetenz = Kompetenz.objects.get(key="vorreiterin")
     ka = services.kernaktivitaet_create_proposal(actor=lead, kompetenz=kompetenz, titel="Stadtteilbüros")
     services.kernaktivitaet_submit(actor=lead, kernaktivitaet=ka)

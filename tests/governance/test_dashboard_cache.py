@@ -4,15 +4,13 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from governance.models import Kompetenz, Schwerpunkt
+from tests.people import People
 from workflow import services
-from workflow.rights import Role, role_groups_ensure
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +22,6 @@ def plain_http(settings: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-
-
-def _user(name: str, role: Role) -> Any:
-    role_groups_ensure()
-    user = get_user_model().objects.create_user(name, email=f"{name}@bochum.example")
-    user.groups.add(Group.objects.get(name=role.value))
-    return user
 
 
 def _get(client: Client, language: str = "de") -> tuple[str, int]:
@@ -62,9 +53,8 @@ def test_second_view_comes_from_the_cache_with_the_same_body(strategy: None) -> 
     assert second_queries == 1 < first_queries
 
 
-def test_a_submitted_proposal_shows_at_once(strategy: None) -> None:
-    lead = _user("leitung", Role.PROJEKTGRUPPE)
-    zirkel = _user("zirkel", Role.STRATEGIEZIRKEL)
+def test_a_submitted_proposal_shows_at_once(strategy: None, people: People) -> None:
+    lead, zirkel = people.pg, people.zirkel
     kompetenz = Kompetenz.objects.order_by("position").first()
     assert kompetenz is not None
     client = Client()
@@ -76,8 +66,8 @@ def test_a_submitted_proposal_shows_at_once(strategy: None) -> None:
     assert _zirkel_count(after, kompetenz) == _zirkel_count(before, kompetenz) + 1
 
 
-def test_reader_groups_and_languages_get_their_own_body(strategy: None) -> None:
-    lead = _user("leitung", Role.PROJEKTGRUPPE)
+def test_reader_groups_and_languages_get_their_own_body(strategy: None, people: People) -> None:
+    lead = people.pg
     # A Kompetenz of its own, so that the draft is the only KA of its map row.
     kompetenz = Kompetenz.objects.create(key="probe", code="PRB", name="Probe", position=99)
     # With a Schwerpunkt: the strategy map shows KA only once some KA has one.
@@ -86,7 +76,7 @@ def test_reader_groups_and_languages_get_their_own_body(strategy: None) -> None:
         actor=lead, kompetenz=kompetenz, titel="Entwurf", schwerpunkt=schwerpunkt
     )
     zirkel = Client()
-    zirkel.force_login(_user("zirkel", Role.STRATEGIEZIRKEL))
+    zirkel.force_login(people.zirkel)
     public = Client()
     own = Client()
     own.force_login(lead)

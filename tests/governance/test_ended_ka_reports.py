@@ -9,10 +9,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -28,25 +25,12 @@ from governance.models import (
 from notifications.rules import BERLIN
 from notifications.sweep import deadlines_write
 from outbox.models import OutboxMessage
+from tests.people import People, client_for, make_ka
 from workflow import services
-from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.reports.services import statusberichte_schedule_run
-from workflow.rights import Action, Role, role_groups_ensure
+from workflow.rights import Action
 
 ENDINGS = ("done", "stopped", "merged")
-
-
-def make_user(name: str, *roles: Role) -> Any:
-    user = get_user_model().objects.create_user(name, email=f"{name}@bochum.example")
-    for role in roles:
-        user.groups.add(Group.objects.get(name=role.value))
-    return user
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture(autouse=True)
@@ -59,23 +43,14 @@ def plain_http(settings: Any) -> None:
 
 
 @pytest.fixture
-def world(db: None) -> dict[str, Any]:
-    role_groups_ensure()
+def world(people: People) -> dict[str, Any]:
     kompetenz = Kompetenz.objects.create(key="ende", code="END", name="Endkompetenz", position=91)
-    pg = make_user("pg_lead", Role.PROJEKTGRUPPE)
-    ka = Kernaktivitaet.objects.create(
-        code="END-01", titel="Endende KA", kompetenz=kompetenz, status=KaStatus.RUNNING
-    )
-    kernaktivitaet_set_projektgruppe(kernaktivitaet=ka, projektleitung=pg, mitglieder=[pg])
-    target = Kernaktivitaet.objects.create(
-        code="END-02", titel="Aufnehmende KA", kompetenz=kompetenz, status=KaStatus.RUNNING
-    )
     return {
-        "ka": ka,
-        "target": target,
-        "pg": pg,
-        "zirkel": make_user("zirkel", Role.STRATEGIEZIRKEL),
-        "vorstand": make_user("vorstand", Role.VERWALTUNGSVORSTAND),
+        "ka": make_ka(kompetenz, "END-01", titel="Endende KA", lead=people.pg),
+        "target": make_ka(kompetenz, "END-02", titel="Aufnehmende KA"),
+        "pg": people.pg,
+        "zirkel": people.zirkel,
+        "vorstand": people.vorstand,
     }
 
 

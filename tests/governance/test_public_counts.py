@@ -9,9 +9,7 @@ import pytest
 from django.test import Client
 
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz
-from tests.workflow.conftest import make_running, make_user
-from tests.workflow.helpers import client_for
-from workflow.rights import Role, role_groups_ensure
+from tests.people import People, client_for, make_ka
 
 pytestmark = pytest.mark.usefixtures("plain_http_pages")
 
@@ -91,24 +89,14 @@ def check_pages_agree(client: Client) -> None:
 
 
 @pytest.fixture
-def people(db: None) -> dict[str, Any]:
-    role_groups_ensure()
-    return {
-        "beirat": make_user("beirat", Role.STRATEGIEBEIRAT),
-        "zirkel": make_user("zirkel", Role.STRATEGIEZIRKEL),
-        "pg": make_user("pg_lead", Role.PROJEKTGRUPPE),
-    }
-
-
-@pytest.fixture
-def mixed(strategy: None, people: dict[str, Any]) -> None:
+def mixed(strategy: None, people: People) -> None:
     """The shipped strategy plus KA in preparation, a rejected proposal and one of a project group."""
     kompetenz = Kernaktivitaet.objects.order_by("code").first().kompetenz  # type: ignore[union-attr]
     for number, state in enumerate(
         (KaStatus.PROPOSED, KaStatus.ZIRKEL_REVIEW, KaStatus.BOARD_DECISION, KaStatus.REJECTED)
     ):
-        make_running(kompetenz, f"{kompetenz.code}-V9{number}", status=state)
-    make_running(kompetenz, f"{kompetenz.code}-V95", status=KaStatus.PROPOSED, lead=people["pg"])
+        make_ka(kompetenz, f"{kompetenz.code}-V9{number}", status=state)
+    make_ka(kompetenz, f"{kompetenz.code}-V95", status=KaStatus.PROPOSED, lead=people.pg)
 
 
 def test_public_pages_agree_and_add_up(mixed: None) -> None:
@@ -121,8 +109,8 @@ def test_public_pages_agree_and_add_up(mixed: None) -> None:
 
 
 @pytest.mark.parametrize("who", ["beirat", "pg", "zirkel"])
-def test_signed_in_readers_pages_agree_and_add_up(mixed: None, people: dict[str, Any], who: str) -> None:
-    client = client_for(people[who])
+def test_signed_in_readers_pages_agree_and_add_up(mixed: None, people: People, who: str) -> None:
+    client = client_for(getattr(people, who))
     check_pages_agree(client)
     header, _rows, foot = status_table(client.get("/").content.decode(), "nach Kompetenz und Status")
     assert foot[-1] > overview_count(Client())  # they see more than the public

@@ -25,6 +25,7 @@ from governance.selectors import (
     statusbericht_overdue_list,
     tranche_burnup,
 )
+from tests.people import make_ka
 
 pytestmark = pytest.mark.django_db
 
@@ -34,22 +35,18 @@ def kompetenz() -> Kompetenz:
     return Kompetenz.objects.create(key="test", code="TST", name="Testkompetenz", position=9)
 
 
-def make_ka(kompetenz: Kompetenz, code: str, status: str = KaStatus.RUNNING, **fields: Any) -> Kernaktivitaet:
-    return Kernaktivitaet.objects.create(code=code, titel=code, kompetenz=kompetenz, status=status, **fields)
-
-
 def steps(ka: Kernaktivitaet) -> list[tuple[str, str]]:
     return [(step.status.value, step.state) for step in kernaktivitaet_lifecycle_steps(ka)]
 
 
 def test_steps_of_a_proposal_start_at_the_first_step(kompetenz: Kompetenz) -> None:
-    ka = kernaktivitaet_page_get(code=make_ka(kompetenz, "A", KaStatus.PROPOSED).code, internal=False)
+    ka = kernaktivitaet_page_get(code=make_ka(kompetenz, "A", status=KaStatus.PROPOSED).code, internal=False)
     assert steps(ka)[0] == ("proposed", "current")
     assert [state for _status, state in steps(ka)[1:]] == ["upcoming"] * 5
 
 
 def test_steps_of_a_ka_rejected_by_the_board_end_there(kompetenz: Kompetenz) -> None:
-    ka = make_ka(kompetenz, "B", KaStatus.REJECTED)
+    ka = make_ka(kompetenz, "B", status=KaStatus.REJECTED)
     AuditEvent.objects.create(
         kernaktivitaet=ka, action="reject", from_status=KaStatus.BOARD_DECISION, to_status=KaStatus.REJECTED
     )
@@ -64,23 +61,23 @@ def test_steps_of_a_ka_rejected_by_the_board_end_there(kompetenz: Kompetenz) -> 
 
 
 def test_steps_of_a_stopped_ka_without_history_leave_after_running(kompetenz: Kompetenz) -> None:
-    ka = kernaktivitaet_page_get(code=make_ka(kompetenz, "C", KaStatus.STOPPED).code, internal=False)
+    ka = kernaktivitaet_page_get(code=make_ka(kompetenz, "C", status=KaStatus.STOPPED).code, internal=False)
     assert [status for status, _state in steps(ka)][-2:] == ["running", "stopped"]
 
 
 def test_burnup_adds_up_tranche_by_tranche(kompetenz: Kompetenz) -> None:
     first = Tranche.objects.create(nummer=1, geplante_anzahl=25)
     second = Tranche.objects.create(nummer=2, geplante_anzahl=25)
-    make_ka(kompetenz, "T1", KaStatus.DONE, tranche=first)
-    make_ka(kompetenz, "T2", KaStatus.RUNNING, tranche=second)
-    make_ka(kompetenz, "T3", KaStatus.COUNCIL, tranche=second)
+    make_ka(kompetenz, "T1", status=KaStatus.DONE, tranche=first)
+    make_ka(kompetenz, "T2", status=KaStatus.RUNNING, tranche=second)
+    make_ka(kompetenz, "T3", status=KaStatus.COUNCIL, tranche=second)
     points = tranche_burnup()
     assert [(p.planned, p.decided, p.running, p.done) for p in points] == [(25, 1, 0, 1), (50, 2, 1, 1)]
 
 
 def test_burnup_puts_ka_without_tranche_first(kompetenz: Kompetenz) -> None:
     Tranche.objects.create(nummer=1)
-    make_ka(kompetenz, "N1", KaStatus.DONE)
+    make_ka(kompetenz, "N1", status=KaStatus.DONE)
     points = tranche_burnup()
     assert [(p.label, p.decided) for p in points] == [("Tranche nicht erfasst", 1), ("1. Tranche", 1)]
 
@@ -117,9 +114,9 @@ def test_overdue_reports_are_open_and_past_due(kompetenz: Kompetenz) -> None:
 
 
 def test_list_sorts_by_lifecycle_order_not_by_the_stored_value(kompetenz: Kompetenz) -> None:
-    make_ka(kompetenz, "S1", KaStatus.DONE)
-    make_ka(kompetenz, "S2", KaStatus.PROPOSED)
-    make_ka(kompetenz, "S3", KaStatus.COUNCIL)
+    make_ka(kompetenz, "S1", status=KaStatus.DONE)
+    make_ka(kompetenz, "S2", status=KaStatus.PROPOSED)
+    make_ka(kompetenz, "S3", status=KaStatus.COUNCIL)
     codes = [
         ka.code for ka in kernaktivitaet_list(filters=KaFilter(sort="status"), today=timezone.localdate())
     ]

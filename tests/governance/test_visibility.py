@@ -3,12 +3,11 @@
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz
+from tests.people import People, client_for
 from workflow.grants import kernaktivitaet_set_projektgruppe
-from workflow.rights import Role, role_groups_ensure
 
 pytestmark = pytest.mark.django_db
 
@@ -35,16 +34,6 @@ def draft(strategy: None) -> Kernaktivitaet:
     )
 
 
-def client_for(django_user_model: Any, name: str, role: Role | None = None) -> tuple[Client, Any]:
-    role_groups_ensure()
-    user = django_user_model.objects.create_user(name)
-    if role is not None:
-        user.groups.add(Group.objects.get(name=role.value))
-    client = Client()
-    client.force_login(user)
-    return client, user
-
-
 def test_public_sees_neither_the_page_nor_the_list_entry_of_a_proposal(client: Client, draft) -> None:
     assert client.get(f"/kernaktivitaeten/{draft.code}/").status_code == 404
     assert TITLE not in client.get("/kernaktivitaeten/?q=Entwurf").content.decode()
@@ -57,17 +46,16 @@ def test_public_sees_ka_from_the_council_on(client: Client, draft) -> None:
     assert TITLE in client.get("/kernaktivitaeten/?q=Entwurf").content.decode()
 
 
-def test_zirkel_and_beirat_see_proposals(django_user_model, draft) -> None:
-    for name, role in (("z", Role.STRATEGIEZIRKEL), ("b", Role.STRATEGIEBEIRAT)):
-        client, _ = client_for(django_user_model, name, role)
+def test_zirkel_and_beirat_see_proposals(people: People, draft) -> None:
+    for reader in (people.zirkel, people.beirat):
+        client = client_for(reader)
         assert client.get(f"/kernaktivitaeten/{draft.code}/").status_code == 200
         assert TITLE in client.get("/kernaktivitaeten/?q=Entwurf").content.decode()
 
 
-def test_own_project_group_sees_its_proposal_and_another_does_not(django_user_model, draft) -> None:
-    own, lead = client_for(django_user_model, "lead", Role.PROJEKTGRUPPE)
-    other, _ = client_for(django_user_model, "other", Role.PROJEKTGRUPPE)
-    kernaktivitaet_set_projektgruppe(kernaktivitaet=draft, projektleitung=lead, mitglieder=[lead])
+def test_own_project_group_sees_its_proposal_and_another_does_not(people: People, draft) -> None:
+    own, other = client_for(people.pg), client_for(people.pg_other)
+    kernaktivitaet_set_projektgruppe(kernaktivitaet=draft, projektleitung=people.pg, mitglieder=[people.pg])
     assert own.get(f"/kernaktivitaeten/{draft.code}/").status_code == 200
     assert TITLE in own.get("/kernaktivitaeten/?q=Entwurf").content.decode()
     assert other.get(f"/kernaktivitaeten/{draft.code}/").status_code == 404

@@ -13,8 +13,9 @@ from notifications.schedule import PERIODIC_TASKS, schedule_install
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxState
 from tests.otp import verify_second_factor
+from tests.people import make_ka
 
-from .conftest import make_ka, morning
+from .conftest import morning
 
 
 def test_every_periodic_task_is_registered_in_celery_beat_after_migrate(db) -> None:

@@ -14,9 +14,10 @@ from notifications.sweep import deadlines_write
 from outbox import delivery
 from outbox.delivery import Mail, enqueue
 from outbox.models import OutboxMessage, OutboxState
+from tests.people import make_ka, make_report, make_user
 from workflow.models import Vertretung
 
-from .conftest import make_ka, make_user, morning, report
+from .conftest import morning
 
 TODAY = date(2027, 3, 17)  # a Wednesday
 KINDS = 5  # mails per round below
@@ -25,8 +26,8 @@ KINDS = 5  # mails per round below
 def _round(people, n: int) -> None:
     """Mail of every kind a morning batch carries besides the weekly digest: a report reminder with the
     Kompetenz in copy, a board decision reminder, a decision notice, a report notice and a task notice."""
-    ka = make_ka(people.kompetenz, members=(people.pg, people.pg2))
-    bericht = report(ka, TODAY - timedelta(days=9))
+    ka = make_ka(people.kompetenz, members=(people.pg, people.pg_member))
+    bericht = make_report(ka, TODAY - timedelta(days=9))
     waiting = make_ka(people.other_kompetenz, members=(people.pg,), status=KaStatus.BOARD_DECISION)
     with time_machine.travel(morning(TODAY - timedelta(days=20), 9), tick=False):
         event = AuditEvent.objects.create(

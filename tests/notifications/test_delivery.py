@@ -11,17 +11,17 @@ from notifications.models import NotificationPreference
 from notifications.sweep import deadlines_write
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxState
+from tests.people import GOOD_REPORT, make_report, make_user
 from workflow.models import DeadlineSettings, Vertretung
 from workflow.reports.services import statusbericht_submit
 
-from .conftest import morning, report
-from .test_reporting import GOOD
+from .conftest import morning
 
 DUE = date(2027, 3, 17)
 
 
 def write_reminder(people, day: date, rule: str):
-    bericht = report(people.ka, DUE)
+    bericht = make_report(people.ka, DUE)
     with time_machine.travel(morning(day), tick=False):
         deadlines_write()
     return bericht, OutboxMessage.objects.get(key__startswith=f"bericht:{bericht.pk}:0:{rule}:")
@@ -41,7 +41,7 @@ def test_overdue_notice_says_what_and_until_when_and_links_to_the_report_form(pe
     assert sent.subject == (
         f"{people.ka.code}: Der Sachstandsbericht war am 17. März 2027 fällig und fehlt noch"
     )
-    assert sorted(sent.to) == ["projekt2@bochum.example", "projekt@bochum.example"]
+    assert sorted(sent.to) == ["pg_lead@bochum.example", "pg_member@bochum.example"]
     assert "https://strategie.bochum.example/" in sent.body
     assert "seit 1 Tag überfällig" in sent.body
     assert isinstance(sent, EmailMultiAlternatives)
@@ -60,7 +60,7 @@ def test_sender_is_configurable(people) -> None:
 def test_copy_to_the_kompetenzverantwortliche_after_eight_days(people) -> None:
     _bericht, row = write_reminder(people, date(2027, 3, 25), "bericht-ueberfaellig-kopie")
     deliver_on(date(2027, 3, 25), row.pk)
-    assert mail.outbox[0].cc == ["kompetenz@bochum.example"]
+    assert mail.outbox[0].cc == ["kv@bochum.example"]
 
 
 def test_escalation_goes_to_the_strategiezirkel(people) -> None:
@@ -79,7 +79,7 @@ def test_delivering_the_same_row_three_times_sends_one_mail(people) -> None:
 
 def test_a_reminder_for_a_report_that_arrived_meanwhile_is_dropped(people) -> None:
     bericht, row = write_reminder(people, date(2027, 3, 3), "bericht-vorab-14")
-    statusbericht_submit(actor=people.pg, bericht=bericht, data=GOOD)
+    statusbericht_submit(actor=people.pg, bericht=bericht, data=GOOD_REPORT)
     assert deliver_on(date(2027, 3, 3), row.pk, hour=9) == OutboxState.CANCELLED
     assert mail.outbox == []
 
@@ -88,7 +88,7 @@ def test_early_reminders_can_be_opted_out_of(people) -> None:
     NotificationPreference.objects.create(user=people.pg, vorab_erinnerungen=False)
     _bericht, row = write_reminder(people, date(2027, 3, 3), "bericht-vorab-14")
     deliver_on(date(2027, 3, 3), row.pk)
-    assert mail.outbox[0].to == ["projekt2@bochum.example"]
+    assert mail.outbox[0].to == ["pg_member@bochum.example"]
     assert "/mail-einstellungen/" in mail.outbox[0].body
 
 
@@ -96,16 +96,12 @@ def test_overdue_notices_cannot_be_opted_out_of(people) -> None:
     NotificationPreference.objects.create(user=people.pg, vorab_erinnerungen=False, wochenuebersicht=False)
     _bericht, row = write_reminder(people, date(2027, 3, 18), "bericht-ueberfaellig")
     deliver_on(date(2027, 3, 18), row.pk)
-    assert "projekt@bochum.example" in mail.outbox[0].to
+    assert "pg_lead@bochum.example" in mail.outbox[0].to
 
 
 def test_the_weekly_digest_lists_overdue_reports_and_can_be_opted_out_of(people) -> None:
-    from workflow.rights import Role
-
-    from .conftest import make_user
-
-    report(people.ka, date(2027, 3, 1))
-    other = make_user("zirkel2", Role.STRATEGIEZIRKEL)
+    make_report(people.ka, date(2027, 3, 1))
+    other = people.zirkel2
     NotificationPreference.objects.create(user=other, wochenuebersicht=False)
     with time_machine.travel(morning(date(2027, 3, 22)), tick=False):
         deadlines_write()
@@ -117,8 +113,6 @@ def test_the_weekly_digest_lists_overdue_reports_and_can_be_opted_out_of(people)
 
 
 def test_a_deputy_gets_the_mails_of_the_person_they_stand_in_for(people) -> None:
-    from .conftest import make_user
-
     deputy = make_user("vertretung")
     Vertretung.objects.create(
         vertretene_person=people.pg, vertretung=deputy, von=DUE, bis=DUE + timedelta(days=7)
@@ -129,8 +123,6 @@ def test_a_deputy_gets_the_mails_of_the_person_they_stand_in_for(people) -> None
 
 
 def test_a_deputy_outside_the_date_range_gets_nothing(people) -> None:
-    from .conftest import make_user
-
     deputy = make_user("vertretung")
     Vertretung.objects.create(
         vertretene_person=people.pg, vertretung=deputy, von=date(2027, 4, 1), bis=date(2027, 4, 9)

@@ -21,8 +21,9 @@ from notifications.sweep import deadlines_write, sweep
 from outbox import delivery
 from outbox.delivery import Mail, enqueue
 from outbox.models import OutboxMessage, OutboxState
+from tests.people import People, make_report
 
-from .conftest import morning, report
+from .conftest import morning
 from .integration import free_port
 from .test_sweep_isolation import admin_client_logged_in  # noqa: F401 (fixture)
 
@@ -89,7 +90,7 @@ def _mail_to(people, key: str = "aufgaben:1:x") -> OutboxMessage:
                 key=key,
                 template="aufgaben_neu",
                 context={"aufgaben": [{"id": 1, "titel": "Prüfen", "ka": "", "link": "/", "frist": ""}]},
-                to_users=[people.pg.pk, people.pg2.pk, people.kv.pk],
+                to_users=[people.pg.pk, people.pg_member.pk, people.kv.pk],
             )
         ]
     )
@@ -105,7 +106,7 @@ def _deliver(pk: int, at: Any = None) -> str:
 
 
 def test_a_reminder_replaced_by_the_next_rule_is_skipped_with_the_reason(people) -> None:
-    bericht = report(people.ka, DUE)
+    bericht = make_report(people.ka, DUE)
     with time_machine.travel(morning(DUE + timedelta(days=1)), tick=False):
         deadlines_write()
     row = OutboxMessage.objects.get(key__startswith=f"bericht:{bericht.pk}:0:bericht-ueberfaellig:")
@@ -117,7 +118,7 @@ def test_a_reminder_replaced_by_the_next_rule_is_skipped_with_the_reason(people)
 
 
 def test_a_weekly_reminder_replaced_by_its_next_occurrence_is_skipped(people) -> None:
-    bericht = report(people.ka, DUE)
+    bericht = make_report(people.ka, DUE)
     with time_machine.travel(morning(DUE + timedelta(days=22)), tick=False):
         deadlines_write()
     row = OutboxMessage.objects.get(key__startswith=f"bericht:{bericht.pk}:0:bericht-woechentlich:0")
@@ -126,7 +127,7 @@ def test_a_weekly_reminder_replaced_by_its_next_occurrence_is_skipped(people) ->
 
 
 def test_a_reminder_still_current_is_sent(people) -> None:
-    bericht = report(people.ka, DUE)
+    bericht = make_report(people.ka, DUE)
     with time_machine.travel(morning(DUE + timedelta(days=1)), tick=False):
         deadlines_write()
     row = OutboxMessage.objects.get(key__startswith=f"bericht:{bericht.pk}:0:bericht-ueberfaellig:")
@@ -235,8 +236,6 @@ class DatabaseDiesDuringSend(LocmemBackend):
 
 @pytest.mark.postgres
 def test_the_final_update_reconnects_after_the_database_connection_died(transactional_db, settings) -> None:
-    from .conftest import People
-
     people = People()
     settings.EMAIL_BACKEND = f"{__name__}.DatabaseDiesDuringSend"
     row = _mail_to(people)
@@ -248,36 +247,34 @@ def test_the_final_update_reconnects_after_the_database_connection_died(transact
 
 
 def test_a_partly_refused_mail_records_the_refusal_and_is_not_retried(people, smtp_server) -> None:
-    smtp_server.answers["projekt2@bochum.example"] = "550 5.1.1 no such user"
+    smtp_server.answers["pg_member@bochum.example"] = "550 5.1.1 no such user"
     row = _mail_to(people)
     assert _deliver(row.pk) == OutboxState.PARTIAL
     row.refresh_from_db()
-    assert row.recipients["projekt2@bochum.example"]["state"] == "failed"
-    assert row.recipients["projekt2@bochum.example"]["answer"].startswith("550 5.1.1 no such user")
-    assert row.recipients["projekt@bochum.example"]["state"] == "sent"
-    assert "projekt2@bochum.example" not in row.recipients_sent
+    assert row.recipients["pg_member@bochum.example"]["state"] == "failed"
+    assert row.recipients["pg_member@bochum.example"]["answer"].startswith("550 5.1.1 no such user")
+    assert row.recipients["pg_lead@bochum.example"]["state"] == "sent"
+    assert "pg_member@bochum.example" not in row.recipients_sent
     assert "550" in row.last_error
-    assert smtp_server.received == [
-        (["kompetenz@bochum.example", "projekt@bochum.example"], message_id(row.key))
-    ]
+    assert smtp_server.received == [(["kv@bochum.example", "pg_lead@bochum.example"], message_id(row.key))]
 
 
 def test_a_4xx_recipient_is_retried_alone_with_the_same_message_id(people, smtp_server) -> None:
-    smtp_server.answers["projekt2@bochum.example"] = "451 4.7.1 try again later"
+    smtp_server.answers["pg_member@bochum.example"] = "451 4.7.1 try again later"
     row = _mail_to(people)
     assert _deliver(row.pk) == OutboxState.PENDING
-    del smtp_server.answers["projekt2@bochum.example"]
+    del smtp_server.answers["pg_member@bochum.example"]
     assert _deliver(row.pk, morning(DUE, 12)) == OutboxState.SENT
     assert smtp_server.received == [
-        (["kompetenz@bochum.example", "projekt@bochum.example"], message_id(row.key)),
-        (["projekt2@bochum.example"], message_id(row.key)),
+        (["kv@bochum.example", "pg_lead@bochum.example"], message_id(row.key)),
+        (["pg_member@bochum.example"], message_id(row.key)),
     ]
     row.refresh_from_db()
     assert {i["state"] for i in row.recipients.values()} == {"sent"}
 
 
 def test_a_5xx_for_every_recipient_fails_at_once(people, smtp_server) -> None:
-    for name in ("projekt", "projekt2", "kompetenz"):
+    for name in ("pg_lead", "pg_member", "kv"):
         smtp_server.answers[f"{name}@bochum.example"] = "550 5.7.1 relaying denied"
     row = _mail_to(people)
     assert _deliver(row.pk) == OutboxState.FAILED
@@ -297,12 +294,12 @@ def test_the_admin_shows_each_recipients_answer(
     smtp_server,
     admin_client_logged_in,  # noqa: F811
 ) -> None:
-    smtp_server.answers["projekt2@bochum.example"] = "550 5.1.1 no such user"
+    smtp_server.answers["pg_member@bochum.example"] = "550 5.1.1 no such user"
     row = _mail_to(people)
     _deliver(row.pk)
     page = admin_client_logged_in.get(f"/admin/outbox/outboxmessage/{row.pk}/change/", secure=True)
     text = page.content.decode()
-    assert "projekt2@bochum.example: abgelehnt (550 5.1.1 no such user)" in text
+    assert "pg_member@bochum.example: abgelehnt (550 5.1.1 no such user)" in text
 
 
 # (e) batches and the retry after an outage

@@ -20,14 +20,14 @@ from notifications.rules import BERLIN
 from notifications.sweep import sweep
 from outbox.delivery import Mail, enqueue
 from outbox.models import OutboxMessage, OutboxState
+from tests.people import People, make_ka
 from workflow.deadlines import add_months
 
-from .conftest import People, make_ka
 from .integration import BASE_DIR, PYTHON, ThrowawayRedis, Worker, free_port, worker_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.serial]
 
-RECIPIENTS = ["kompetenz@bochum.example", "projekt2@bochum.example", "projekt@bochum.example"]
+RECIPIENTS = ["kv@bochum.example", "pg_lead@bochum.example", "pg_member@bochum.example"]
 
 
 def write_mails(people: People, count: int, tag: str) -> list[str]:
@@ -38,7 +38,7 @@ def write_mails(people: People, count: int, tag: str) -> list[str]:
                     key=f"fault-{tag}:{n}",
                     template="aufgaben_neu",
                     context={"aufgaben": [{"id": n, "titel": "Prüfen", "ka": "", "link": "/", "frist": ""}]},
-                    to_users=[people.pg.pk, people.pg2.pk, people.kv.pk],
+                    to_users=[people.pg.pk, people.pg_member.pk, people.kv.pk],
                 )
                 for n in range(count)
             ]
@@ -96,7 +96,7 @@ def tally(smtp, keys: list[str]) -> dict[str, int]:
 
 
 def test_partial_550_records_the_refused_recipient_and_delivers_the_others_once(people_live, workers, smtp):
-    smtp.refuse["projekt2@bochum.example"] = "550 5.1.1 <projekt2@bochum.example>: unknown user"
+    smtp.refuse["pg_member@bochum.example"] = "550 5.1.1 <pg_member@bochum.example>: unknown user"
     workers()
     keys = write_mails(people_live, 50, "550")
     wait_until_settled(keys)
@@ -105,7 +105,7 @@ def test_partial_550_records_the_refused_recipient_and_delivers_the_others_once(
     assert counts == {"rows_lost": 0, "recipients_lost": 0, "twins": 0, "foreign_ids": 0}
     row = OutboxMessage.objects.get(key=keys[0])
     assert row.state == OutboxState.PARTIAL
-    assert row.recipients["projekt2@bochum.example"]["answer"].startswith("550 5.1.1")
+    assert row.recipients["pg_member@bochum.example"]["answer"].startswith("550 5.1.1")
 
 
 def test_a_451_outage_longer_than_the_retry_budget_is_delivered_once_the_server_answers(

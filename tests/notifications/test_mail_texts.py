@@ -31,10 +31,9 @@ from notifications.emails import build_message
 from notifications.rules import BERLIN
 from outbox.delivery import Mail, enqueue
 from outbox.models import OutboxMessage
+from tests.people import make_report, make_user
 from workflow import services
 from workflow.rights import Action, Role
-
-from .conftest import make_user, report
 
 CODES = (
     set(AuditAction.values)
@@ -206,7 +205,7 @@ def _render_direct(template: str, context: dict[str, Any]) -> Any:
 @pytest.mark.parametrize("days", [1, 3])
 def test_report_reminders_count_days_in_the_right_number(people: Any, days: int) -> None:
     today = timezone.localdate()
-    bericht = report(people.ka, today - timedelta(days=days))
+    bericht = make_report(people.ka, today - timedelta(days=days))
     base = {"ka": people.ka, "bericht": bericht, "frist": bericht.frist, "link": "x", "zurueckgegeben": False}
     overdue = _render_direct(
         "bericht_erinnerung",
@@ -253,7 +252,7 @@ def test_decision_reminders_count_days_in_the_right_number(people: Any, days: in
 
 def test_the_weekly_digest_counts_in_the_right_number(people: Any) -> None:
     today = timezone.localdate()
-    report(people.ka, today - timedelta(days=1))
+    make_report(people.ka, today - timedelta(days=1))
     message = _render("wochenuebersicht", {"woche": ""}, [people.zirkel.pk])
     assert "1 überfälliger Bericht," in message.subject
     assert "0 überfällige Entscheidungen" in message.subject
@@ -262,7 +261,7 @@ def test_the_weekly_digest_counts_in_the_right_number(people: Any) -> None:
 
 
 def test_report_review_mails_are_sentences(people: Any) -> None:
-    bericht = report(
+    bericht = make_report(
         people.ka, date(2026, 6, 1), state=StatusberichtState.SUBMITTED, eingereicht_am=timezone.now()
     )
     submitted = _render("bericht_eingereicht", {"statusbericht": bericht.pk}, [people.zirkel.pk])
@@ -284,7 +283,7 @@ def test_the_requester_is_not_mailed_about_their_own_request(people: Any) -> Non
     rows = OutboxMessage.objects.filter(template="ka_entscheidung")
     assert all(people.pg.pk not in row.to_users + (row.cc_users or []) for row in rows)
     # The rest of the project group learns of it.
-    assert any(people.pg2.pk in row.to_users for row in rows)
+    assert any(people.pg_member.pk in row.to_users for row in rows)
 
 
 def _open_task(ka: Any) -> Task:
@@ -299,7 +298,7 @@ def test_the_project_group_gets_one_mail_when_its_proposal_comes_back(people: An
     ka = services.kernaktivitaet_create_proposal(
         actor=people.pg, kompetenz=people.kompetenz, titel="Radwege", smart_ziele="20 km"
     )
-    ka.projektgruppe.add(people.pg2)
+    ka.projektgruppe.add(people.pg_member)
     services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=ka)
     before = set(OutboxMessage.objects.values_list("pk", flat=True))
     services.task_decide(
@@ -308,7 +307,7 @@ def test_the_project_group_gets_one_mail_when_its_proposal_comes_back(people: An
         action=Action.ZIRKEL_RETURN,
         reason="SMART-Ziele fehlen",
     )
-    pg_ids = {people.pg.pk, people.pg2.pk}
+    pg_ids = {people.pg.pk, people.pg_member.pk}
     rows = [row for row in OutboxMessage.objects.exclude(pk__in=before) if pg_ids & set(row.to_users)]
     for person in pg_ids:
         assert len([row for row in rows if person in row.to_users]) <= 1

@@ -17,9 +17,10 @@ from notifications.models import ReminderRule
 from notifications.rules import is_working_day, next_working_day
 from notifications.sweep import deadlines_write
 from outbox.models import OutboxMessage
+from tests.people import make_ka, make_report
 from workflow.models import DeadlineSettings
 
-from .conftest import make_ka, morning, report
+from .conftest import morning
 from .helpers import report_rule_days, sweep_days
 
 
@@ -33,7 +34,7 @@ def test_nrw_holidays_and_weekends_are_not_working_days() -> None:
 
 
 def test_each_report_rule_fires_once_on_its_working_day(people) -> None:
-    bericht = report(people.ka, date(2027, 3, 17))  # a Wednesday
+    bericht = make_report(people.ka, date(2027, 3, 17))  # a Wednesday
     written = sweep_days(date(2027, 2, 25), date(2027, 4, 20), hours=(6, 8, 15))
     assert report_rule_days(written, bericht.pk) == {
         "bericht-vorab-14": [date(2027, 3, 3)],
@@ -46,40 +47,40 @@ def test_each_report_rule_fires_once_on_its_working_day(people) -> None:
 
 
 def test_fronleichnam_pushes_the_overdue_notice_to_friday(people) -> None:
-    bericht = report(people.ka, date(2027, 5, 26))
+    bericht = make_report(people.ka, date(2027, 5, 26))
     written = sweep_days(date(2027, 5, 24), date(2027, 5, 31))
     assert report_rule_days(written, bericht.pk)["bericht-ueberfaellig"] == [date(2027, 5, 28)]
 
 
 def test_allerheiligen_pushes_the_reminder_to_tuesday(people) -> None:
-    bericht = report(people.ka, date(2027, 11, 4))  # three days before: Monday 1 November
+    bericht = make_report(people.ka, date(2027, 11, 4))  # three days before: Monday 1 November
     written = sweep_days(date(2027, 10, 28), date(2027, 11, 3))
     assert report_rule_days(written, bericht.pk)["bericht-vorab-3"] == [date(2027, 11, 2)]
 
 
 def test_nothing_is_written_before_the_sending_hour(people) -> None:
-    report(people.ka, date(2027, 3, 1))
+    make_report(people.ka, date(2027, 3, 1))
     with time_machine.travel(morning(date(2027, 3, 2), hour=6), tick=False):
         deadlines_write()
     assert not OutboxMessage.objects.filter(key__startswith="bericht:").exists()
 
 
 def test_nothing_is_written_on_a_weekend(people) -> None:
-    report(people.ka, date(2027, 3, 1))
+    make_report(people.ka, date(2027, 3, 1))
     with time_machine.travel(morning(date(2027, 3, 6), hour=10), tick=False):  # Saturday
         deadlines_write()
     assert not OutboxMessage.objects.exists()
 
 
 def test_a_superseded_early_reminder_does_not_fire_late(people) -> None:
-    bericht = report(people.ka, date(2027, 3, 17))
+    bericht = make_report(people.ka, date(2027, 3, 17))
     written = sweep_days(date(2027, 3, 15), date(2027, 3, 16))
     assert report_rule_days(written, bericht.pk) == {"bericht-vorab-3": [date(2027, 3, 15)]}
 
 
 def test_a_disabled_rule_does_not_fire(people) -> None:
     ReminderRule.objects.filter(key="bericht-vorab-14").update(aktiv=False)
-    bericht = report(people.ka, date(2027, 3, 17))
+    bericht = make_report(people.ka, date(2027, 3, 17))
     written = sweep_days(date(2027, 3, 1), date(2027, 3, 10))
     assert report_rule_days(written, bericht.pk) == {}
 

@@ -8,12 +8,11 @@ import pytest
 from django.db import connection, transaction
 
 from governance.models import Statusbericht, StatusberichtState
-from notifications.rules import BERLIN, default_rules_install
+from notifications.rules import BERLIN
 from notifications.sweep import sweep, sweep_lock
+from tests.people import People, make_ka
 from workflow.deadlines import add_months
 from workflow.reports.services import statusberichte_schedule_run
-
-from .conftest import People, make_ka
 
 D = date(2027, 3, 17)  # a Wednesday
 KAS = 50
@@ -41,12 +40,6 @@ def _open_reports_per_ka(ids: list[int]) -> dict[int, int]:
     ).values_list("kernaktivitaet_id", flat=True):
         counts[ka_id] += 1
     return counts
-
-
-@pytest.fixture
-def people_live(transactional_db) -> People:
-    default_rules_install()
-    return People()
 
 
 @pytest.mark.postgres

@@ -17,9 +17,10 @@ from notifications.models import SweepProblem
 from notifications.sweep import deadlines_write
 from outbox import delivery
 from outbox.models import OutboxMessage, OutboxState
+from tests.people import make_ka, make_report
 from workflow.reports.services import statusberichte_schedule_run
 
-from .conftest import make_ka, morning, report
+from .conftest import morning
 
 DAY = date(2027, 3, 18)  # a Thursday, no holiday
 
@@ -72,7 +73,7 @@ def test_sweep_with_a_ka_starting_9999_12_31_schedules_and_reminds_everyone_else
     Kernaktivitaet.objects.filter(pk=poisoned.pk).update(geplanter_start=date(9999, 12, 31))
     fresh = make_ka(people.kompetenz, members=(people.pg,))
     Kernaktivitaet.objects.filter(pk=fresh.pk).update(geplanter_start=date(2026, 12, 1))
-    overdue = report(people.ka, DAY - timedelta(days=1))
+    overdue = make_report(people.ka, DAY - timedelta(days=1))
 
     with time_machine.travel(morning(DAY), tick=False):
         created, _reminders, _digests = deadlines_write()
@@ -117,8 +118,8 @@ def test_sweep_with_a_ka_whose_rows_the_database_refuses_still_serves_all_others
     fresh = make_ka(people.kompetenz, members=(people.pg,))
     Kernaktivitaet.objects.filter(pk=fresh.pk).update(geplanter_start=date(2026, 12, 2))
     refused_mail_ka = make_ka(people.kompetenz, members=(people.pg,))
-    refused_mail = report(refused_mail_ka, DAY - timedelta(days=1))
-    good = report(people.ka, DAY - timedelta(days=1))
+    refused_mail = make_report(refused_mail_ka, DAY - timedelta(days=1))
+    good = make_report(people.ka, DAY - timedelta(days=1))
     _refuse_inserts(
         "refuse_report_for_one_ka",
         Statusbericht._meta.db_table,

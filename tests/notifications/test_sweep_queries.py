@@ -17,7 +17,9 @@ _codes = itertools.count()
 
 
 def _owed_reports(people, count: int) -> None:
-    """``count`` running KA, each owing one report; due dates spread over 100 days around today."""
+    """``count`` running KA, each owing one report; due dates spread over 100 days around today; and the KA
+    under test, running: the first sweep also schedules its first report."""
+    assert people.ka.status == KaStatus.RUNNING
     kas = Kernaktivitaet.objects.bulk_create(
         [
             Kernaktivitaet(

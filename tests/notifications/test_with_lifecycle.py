@@ -41,7 +41,7 @@ def test_the_project_group_learns_that_the_zirkel_returned_its_proposal(people) 
     assert row.to_users == [people.pg.pk]
     delivery.deliver(row.pk, builder=build_message)
     sent = mail.outbox[-1]
-    assert sent.to == ["projekt@bochum.example"]
+    assert sent.to == ["pg_lead@bochum.example"]
     assert sent.subject == (
         f"{ka.code}: Der Strategiezirkel hat den Vorschlag an die Projektgruppe zurückgegeben"
     )

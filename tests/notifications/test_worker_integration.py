@@ -20,11 +20,11 @@ from notifications.sweep import sweep
 from outbox.delivery import DELIVER_TASK
 from outbox.models import OutboxMessage, OutboxState
 from tests.conftest import service_missing
+from tests.people import GOOD_REPORT, People, make_ka
 from workflow.reports.services import statusbericht_submit
 
-from .conftest import People, make_ka, morning
+from .conftest import morning
 from .integration import BASE_DIR, PYTHON, Beat, ThrowawayRedis, Worker, free_port, worker_env
-from .test_reporting import GOOD
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.serial]
 
@@ -53,9 +53,9 @@ def settle(smtp, count: int) -> list:
 def test_worker_delivers_a_users_action_to_the_smtp_server(people_live, workers, smtp) -> None:
     workers()
     bericht = owed_report(people_live)
-    statusbericht_submit(actor=people_live.pg, bericht=bericht, data=GOOD)
+    statusbericht_submit(actor=people_live.pg, bericht=bericht, data=GOOD_REPORT)
     (received,) = settle(smtp, 1)
-    assert received.recipients == ["kompetenz@bochum.example", "zirkel@bochum.example"]
+    assert received.recipients == ["kv@bochum.example", "zirkel@bochum.example"]
     assert received.subject == (
         f"{people_live.ka.code}: Die Projektgruppe hat ihren Sachstandsbericht eingereicht – "
         "bitte prüfen Sie ihn"
@@ -66,7 +66,7 @@ def test_worker_delivers_a_users_action_to_the_smtp_server(people_live, workers,
 
 def test_the_same_delivery_task_three_times_sends_one_mail(people_live, workers, smtp) -> None:
     workers()
-    statusbericht_submit(actor=people_live.pg, bericht=owed_report(people_live), data=GOOD)
+    statusbericht_submit(actor=people_live.pg, bericht=owed_report(people_live), data=GOOD_REPORT)
     pk = OutboxMessage.objects.get().pk
     for _ in range(3):
         current_app.send_task(DELIVER_TASK, args=[pk])
@@ -110,7 +110,7 @@ def test_two_concurrent_sweeps_send_each_reminder_once(people_live, workers, smt
 def test_worker_killed_mid_delivery_then_restarted_sends_once(people_live, workers, smtp) -> None:
     first = workers("first")
     smtp.stall.set()
-    statusbericht_submit(actor=people_live.pg, bericht=owed_report(people_live), data=GOOD)
+    statusbericht_submit(actor=people_live.pg, bericht=owed_report(people_live), data=GOOD_REPORT)
     assert smtp.rcpt_seen.wait(30), "the worker never reached the SMTP server"
     first.kill()
     row = OutboxMessage.objects.get()
@@ -150,10 +150,10 @@ def test_redis_down_during_a_user_action_loses_no_mail_and_sends_it_once(people_
             "from django.contrib.auth import get_user_model\n"
             "from governance.models import Statusbericht\n"
             "from workflow.reports.services import statusbericht_submit\n"
-            "from tests.notifications.test_reporting import GOOD\n"
+            "from tests.people import GOOD_REPORT\n"
             f"b = Statusbericht.objects.get(pk={bericht.pk})\n"
-            "u = get_user_model().objects.get(username='projekt')\n"
-            "statusbericht_submit(actor=u, bericht=b, data=GOOD)\n",
+            "u = get_user_model().objects.get(username='pg_lead')\n"
+            "statusbericht_submit(actor=u, bericht=b, data=GOOD_REPORT)\n",
             env,
         )
         assert action.returncode == 0, action.stderr[-2000:]
@@ -165,7 +165,7 @@ def test_redis_down_during_a_user_action_loses_no_mail_and_sends_it_once(people_
         assert sweep_run.returncode == 0, sweep_run.stderr[-2000:]
         received = settle(smtp, 1)
         assert len(received) == 1
-        assert received[0].recipients == ["kompetenz@bochum.example", "zirkel@bochum.example"]
+        assert received[0].recipients == ["kv@bochum.example", "zirkel@bochum.example"]
     finally:
         worker.stop()
         redis.stop()

@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from django.test import Client
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from governance.models import AuditEvent, Kernaktivitaet
+from tests.people import client_for
 from workflow.flows import KaDecisionFlow
 
 
@@ -25,12 +25,6 @@ def open_task(ka: Kernaktivitaet, node: str) -> Task:
     assert [t.flow_task.name for t in tasks] == [node], f"expected one open {node}, got {tasks}"
     assert tasks[0].flow_task == getattr(KaDecisionFlow, node)
     return tasks[0]
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def events(ka: Kernaktivitaet) -> list[tuple[str, str, str]]:

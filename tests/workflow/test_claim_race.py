@@ -18,11 +18,11 @@ from viewflow.workflow.status import STATUS
 
 from core.errors import MovedOn
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet
+from tests.people import client_for, make_user
 from workflow import services
 from workflow.models import Vertretung
 from workflow.rights import Action, Role
 
-from .conftest import make_user
 from .helpers import open_task, status_of
 
 # The races need real row locks and a connection per thread; the rules after the lock run anywhere.
@@ -30,12 +30,6 @@ race = pytest.mark.django_db(transaction=True)
 
 PEOPLE = 16
 ROUNDS = 4
-
-
-def client_for(user: Any) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
 
 
 def race_posts(clients: dict[int, Client], url: str, data: dict[str, str]) -> dict[int, Any]:
@@ -107,7 +101,7 @@ def board_task(people: Any, proposal: Kernaktivitaet) -> Task:
 @race
 def test_simultaneous_claims_over_http_have_one_winner(people, proposal, board):
     task = board_task(people, proposal)
-    clients = {member.pk: client_for(member) for member in board}
+    clients = {member.pk: client_for(member, raise_request_exception=False) for member in board}
     for _round in range(ROUNDS):
         responses = race_posts(clients, f"/aufgaben/{task.pk}/", {"op": "claim"})
 
@@ -131,7 +125,7 @@ def test_simultaneous_releases_over_http_have_one_winner(people, proposal, board
     """The owner presses "release" in many tabs at once: one tab releases, the others are told so."""
     task = board_task(people, proposal)
     owner = board[0]
-    tabs = {i: client_for(owner) for i in range(PEOPLE)}
+    tabs = {i: client_for(owner, raise_request_exception=False) for i in range(PEOPLE)}
     for _round in range(ROUNDS):
         services.task_claim(actor=owner, task_id=task.pk)
         responses = race_posts(tabs, f"/aufgaben/{task.pk}/", {"op": "release"})
@@ -146,7 +140,7 @@ def test_simultaneous_releases_over_http_have_one_winner(people, proposal, board
 def test_simultaneous_decisions_over_http_have_one_winner(people, proposal, board):
     """Each member decides straight from the queue (claim and decide in one step)."""
     task = board_task(people, proposal)
-    clients = {member.pk: client_for(member) for member in board}
+    clients = {member.pk: client_for(member, raise_request_exception=False) for member in board}
 
     responses = race_posts(
         clients, f"/aufgaben/{task.pk}/", {"op": "decide", "action": Action.BOARD_APPROVE, "reason": ""}

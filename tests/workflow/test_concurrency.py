@@ -9,12 +9,12 @@ from viewflow.workflow.models import Task
 
 from core.errors import MovedOn
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet
+from tests.people import make_user
 from workflow import services
 from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.models import KaProcess
 from workflow.rights import Action, Role
 
-from .conftest import make_user
 from .helpers import open_task
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

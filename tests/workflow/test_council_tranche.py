@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from core.errors import Invalid
 from governance.models import Kernaktivitaet, ResolutionResult, Tranche
+from tests.people import client_for, make_ka
 from workflow import services
 
-from .conftest import make_running
-from .helpers import client_for, council, open_task, status_of
+from .helpers import council, open_task, status_of
 from .test_paths import to_council
 
 
@@ -26,7 +26,7 @@ def tranchen(db):
 def test_council_form_offers_the_next_tranche_with_room(people, kompetenz, proposal, tranchen):
     # Tranche 3 is full (two KA of two planned): the form proposes tranche 4.
     for code in ("PRF-01", "PRF-02"):
-        ka = make_running(kompetenz, code)
+        ka = make_ka(kompetenz, code)
         ka.tranche = tranchen[0]
         ka.save()
     record = to_council(people, proposal)

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from governance.models import KaStatus, Kernaktivitaet, Statusbericht
 from governance.selectors import kernaktivitaet_public_q
+from tests.people import People, client_for, make_ka
 from workflow.models import Vertretung
 
-from .conftest import People, make_running
-from .helpers import client_for, open_task, submit
+from .helpers import open_task, submit
 
 
 def status(user: Any, url: str) -> int:
@@ -28,7 +28,7 @@ def test_request_page_of_an_internal_ka_is_404_for_outsiders_whatever_its_state(
     people: People, proposal: Kernaktivitaet
 ) -> None:
     url = f"/kernaktivitaeten/{proposal.code}/antrag/"
-    for outsider in (people.pg_other, people.nobody, people.kompetenz):
+    for outsider in (people.pg_other, people.nobody, people.kv):
         response = client_for(outsider).get(url)
         assert response.status_code == 404
         assert "Vorgeschlagen" not in response.content.decode()
@@ -51,7 +51,7 @@ def test_task_of_an_internal_ka_is_404_for_who_may_not_read_it(
 ) -> None:
     assert submit(people.pg, proposal).status_code == 302
     task = open_task(proposal, "zirkel_review")
-    for outsider in (people.pg_other, people.nobody, people.kompetenz):
+    for outsider in (people.pg_other, people.nobody, people.kv):
         assert status(outsider, f"/aufgaben/{task.pk}/") == 404
     assert status(people.pg_other, "/aufgaben/9999999/") == 404
     # The board reads every KA: it is told the task is not theirs.
@@ -60,7 +60,7 @@ def test_task_of_an_internal_ka_is_404_for_who_may_not_read_it(
 
 
 def test_report_is_404_for_who_may_not_read_it(people: People, kompetenz: Any) -> None:
-    ka = make_running(kompetenz, "PRF-21", lead=people.pg)
+    ka = make_ka(kompetenz, "PRF-21", lead=people.pg)
     bericht = Statusbericht.objects.create(kernaktivitaet=ka, faellig_am=dt.date(2026, 6, 30))
     for outsider in (people.pg_other, people.nobody):
         assert status(outsider, f"/berichte/{bericht.pk}/") == 404
@@ -68,7 +68,7 @@ def test_report_is_404_for_who_may_not_read_it(people: People, kompetenz: Any) -
     assert status(people.pg, f"/berichte/{bericht.pk}/") == 200
 
 
-@pytest.mark.parametrize("role", ["pg", "zirkel", "vorstand", "kompetenz", "beirat", "nobody"])
+@pytest.mark.parametrize("role", ["pg", "zirkel", "vorstand", "kv", "beirat", "nobody"])
 def test_council_form_is_404_for_every_role_but_the_ratsbuero(people: People, role: str) -> None:
     response = client_for(getattr(people, role)).get("/aufgaben/ratsbeschluss/")
     assert response.status_code == 404
@@ -117,7 +117,7 @@ def _counts(client: Client) -> tuple[int, int, int]:
 def test_public_start_page_overview_and_dashboard_count_the_same_ka(strategy: None, people: People) -> None:
     kompetenz = Kernaktivitaet.objects.first().kompetenz  # type: ignore[union-attr]
     for number, state in enumerate((KaStatus.PROPOSED, KaStatus.ZIRKEL_REVIEW, KaStatus.BOARD_DECISION)):
-        make_running(kompetenz, f"{kompetenz.code}-V9{number}", status=state)
+        make_ka(kompetenz, f"{kompetenz.code}-V9{number}", status=state)
     public = Kernaktivitaet.objects.filter(kernaktivitaet_public_q()).count()
     assert public < Kernaktivitaet.objects.count()
     assert _counts(Client()) == (public, public, public)
@@ -125,6 +125,6 @@ def test_public_start_page_overview_and_dashboard_count_the_same_ka(strategy: No
 
 def test_internal_readers_count_every_ka_on_all_three_pages(strategy: None, people: People) -> None:
     kompetenz = Kernaktivitaet.objects.first().kompetenz  # type: ignore[union-attr]
-    make_running(kompetenz, f"{kompetenz.code}-V90", status=KaStatus.PROPOSED)
+    make_ka(kompetenz, f"{kompetenz.code}-V90", status=KaStatus.PROPOSED)
     every = Kernaktivitaet.objects.count()
     assert _counts(client_for(people.beirat)) == (every, every, every)

@@ -14,10 +14,11 @@ from django.utils import translation
 from governance.audit import AdminAction
 from governance.models import AuditAction, AuditEvent, KaStatus, Kernaktivitaet, audit_action_label
 from governance.models.audit import UNKNOWN_ACTION_LABEL
+from tests.people import client_for
 from workflow import services
 from workflow.rights import Action
 
-from .helpers import client_for, open_task
+from .helpers import open_task
 
 ROOT = Path(settings.BASE_DIR)
 UNKNOWN = "frobnicate_thing"

@@ -3,13 +3,13 @@
 import pytest
 
 from governance.models import KaStatus
+from tests.people import client_for, make_ka, make_user
 from workflow import rights, selectors, services
 from workflow.flows import NODE_ACTIONS
 from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.rights import Action, Role
 
-from .conftest import make_running, make_user
-from .helpers import client_for, decide, open_task, open_tasks, status_of
+from .helpers import decide, open_task, open_tasks, status_of
 
 
 def queue_ids(user):
@@ -62,9 +62,9 @@ def scenario(people, kompetenz, proposal):
         actor=people.vorstand, task_id=open_task(councilled, "board_decision").pk, action=Action.BOARD_APPROVE
     )
 
-    completing = make_running(kompetenz, "PRF-10", lead=people.pg)
+    completing = make_ka(kompetenz, "PRF-10", lead=people.pg)
     services.kernaktivitaet_propose_completion(actor=people.pg, kernaktivitaet=completing)
-    stopping = make_running(kompetenz, "PRF-11", lead=people.pg_other)
+    stopping = make_ka(kompetenz, "PRF-11", lead=people.pg_other)
     services.kernaktivitaet_propose_stop(actor=people.zirkel2, kernaktivitaet=stopping, reason="Doppelt")
 
     everybody = [
@@ -75,7 +75,7 @@ def scenario(people, kompetenz, proposal):
         people.zirkel2,
         people.vorstand,
         people.ratsbuero,
-        people.kompetenz,
+        people.kv,
         people.beirat,
         people.nobody,
         zirkel_in_group,
@@ -128,14 +128,7 @@ def test_queue_by_role(scenario):
     assert names["vorstand_pg"] == ["board_stop_merge"]
     assert names["ratsbuero"] == ["council_record"]
     assert names["pg_other"] == ["rework"]
-    assert (
-        names["pg_lead"]
-        == names["pg_member"]
-        == names["beirat"]
-        == names["kompetenz"]
-        == names["nobody"]
-        == []
-    )
+    assert names["pg_lead"] == names["pg_member"] == names["beirat"] == names["kv"] == names["nobody"] == []
 
 
 def test_claim_moves_a_task_from_the_queue_into_the_inbox(scenario, people):

@@ -20,11 +20,12 @@ from governance.models import (
     Resolution,
     ResolutionResult,
 )
+from tests.people import client_for
 from workflow import selectors, services
 from workflow.models import DeadlineSettings
 from workflow.selectors import TASK_PAGE_SIZE, TaskFilter
 
-from .helpers import client_for, open_task
+from .helpers import open_task
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,12 @@ import pytest
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
+from tests.people import client_for
 from workflow import selectors, services
 from workflow.models import DeadlineSettings
 from workflow.selectors import TASK_PAGE_SIZE
 
-from .helpers import client_for, open_task
+from .helpers import open_task
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,7 @@ from django.test import Client
 
 from governance.inputs import PAGE_MAX, page_number, strict_int, strip_bidi
 from governance.models import AuditEvent, Kernaktivitaet
-
-from .conftest import People, make_running
-from .helpers import client_for
+from tests.people import People, client_for, make_ka
 
 HOSTILE_PAGES = ["9223372036854775808", "-1", "0", "abc", "²", "٣", " 2", "1e3", "9" * 5000, "1\x00", ""]
 
@@ -80,7 +78,7 @@ def test_junk_in_a_path_is_404(people: People, path: str) -> None:
 def test_a_code_with_a_nul_byte_is_refused_by_the_model(people: People, kompetenz: Any) -> None:
     from django.core.exceptions import ValidationError
 
-    ka = make_running(kompetenz, "PRF-31")
+    ka = make_ka(kompetenz, "PRF-31")
     ka.code = "PRF-31\x00"
     with pytest.raises(ValidationError) as refusal:
         ka.full_clean()
@@ -125,7 +123,7 @@ def test_bidi_controls_are_removed_from_a_proposal_title(people: People, kompete
 
 
 def test_a_reason_longer_than_2000_characters_is_refused_in_german(people: People, kompetenz: Any) -> None:
-    ka = make_running(kompetenz, "PRF-32", lead=people.pg)
+    ka = make_ka(kompetenz, "PRF-32", lead=people.pg)
     response = client_for(people.pg).post(
         f"/kernaktivitaeten/{ka.code}/antrag/", {"kind": "propose_stop", "reason": "x" * 2001}
     )

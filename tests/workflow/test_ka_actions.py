@@ -7,10 +7,10 @@ import pytest
 from django.test import Client
 
 from governance.models import Kernaktivitaet, Statusbericht
+from tests.people import People, client_for, make_ka
 from workflow import services
 
-from .conftest import People, make_running
-from .helpers import client_for, open_task
+from .helpers import open_task
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def test_zirkel_is_offered_the_review_task_and_the_project_group_is_not(
 def test_running_ka_offers_requests_and_the_owed_report_to_its_project_group(
     people: People, kompetenz: Any
 ) -> None:
-    ka = make_running(kompetenz, "PRF-07", lead=people.pg)
+    ka = make_ka(kompetenz, "PRF-07", lead=people.pg)
     bericht = Statusbericht.objects.create(kernaktivitaet=ka, faellig_am=dt.date(2026, 12, 31))
     html = page(people.pg, ka)
     assert f"/kernaktivitaeten/{ka.code}/antrag/" in html

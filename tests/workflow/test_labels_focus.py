@@ -3,9 +3,10 @@ where no choice needs it; the council form stays the Ratsbüro's; a claim lands 
 
 import pytest
 
+from tests.people import client_for, make_ka
 from workflow import services
 
-from .helpers import client_for, open_task
+from .helpers import open_task
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +48,7 @@ def test_board_reason_names_when_it_is_required_and_is_checked(people, proposal)
 
 
 def test_completion_request_reason_names_when_it_is_required(people, kompetenz):
-    from .conftest import make_running
-
-    ka = make_running(kompetenz, "PRF-77", lead=people.pg)
+    ka = make_ka(kompetenz, "PRF-77", lead=people.pg)
     body = client_for(people.pg).get(f"/kernaktivitaeten/{ka.code}/antrag/").content.decode()
     assert "(optional)" not in reason_label(body)
     assert "Pflichtangabe, wenn Sie" in body

@@ -27,11 +27,10 @@ from governance.models import (
     Resolution,
     ResolutionResult,
 )
+from tests.people import make_ka
 from workflow import lifecycle
 from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.rights import REPORT_ACTIONS, Action
-
-from .conftest import make_running
 
 S = KaStatus
 # The model: §3 written out independently of workflow.lifecycle.
@@ -87,7 +86,7 @@ ALL_ACTIONS = [a for a in Action if a not in (Action.CREATE, Action.EDIT, *REPOR
 
 def test_lifecycle_state_machine(people, kompetenz):
     codes = itertools.count(1)
-    target = make_running(kompetenz, "PRF-TARGET")
+    target = make_ka(kompetenz, "PRF-TARGET")
     council_body = Gremium.objects.create(name="Rat (Test)", art=Gremium.Art.RAT)
     paper = Paper.objects.create(reference="M-1", name="Vorlage", date=date(2026, 1, 1))
     meetings = itertools.count(1)

@@ -14,17 +14,10 @@ from notifications.emails import build_message
 from notifications.rules import BERLIN
 from outbox import delivery
 from outbox.models import OutboxMessage
+from tests.people import make_ka, make_user
 from workflow import notices
 from workflow.models import Vertretung
 from workflow.rights import Role
-
-from ..notifications.conftest import People, make_ka, make_user
-
-
-@pytest.fixture
-def people(db: None) -> People:
-    """The personas of the mail tests (a project group, a Kompetenz owner, the board and the Zirkel)."""
-    return People()
 
 
 def transition(people, ka, from_status: str, to_status: str, reason: str = "") -> AuditEvent:
@@ -101,7 +94,7 @@ def _tasks(people, owners: list, count: int) -> list[Task]:
 
 
 def test_a_tranche_creating_many_tasks_sends_one_mail_listing_them(people) -> None:
-    clerk = make_user("ratsbuero")
+    clerk = people.ratsbuero
     tasks = _tasks(people, [clerk], 25)
     with time_machine.travel(datetime(2027, 3, 1, 10, tzinfo=BERLIN), tick=False), transaction.atomic():
         notices.tasks_notice(tasks, "council_record")

@@ -12,9 +12,10 @@ from governance.models import (
     Resolution,
     ResolutionResult,
 )
+from tests.people import make_ka, make_user
 from workflow.models import KaProcess
+from workflow.rights import Role
 
-from .conftest import make_running
 from .helpers import council, decide, events, last_event, open_task, open_tasks, status_of, submit
 
 
@@ -291,7 +292,7 @@ def test_stop_proposed_by_project_group_decided_by_board(people, running, client
 
 
 def test_merge_proposed_by_zirkel_decided_by_board(people, running, kompetenz, client):
-    target = make_running(kompetenz, "PRF-02")
+    target = make_ka(kompetenz, "PRF-02")
     client.force_login(people.zirkel)
     response = client.post(
         f"/kernaktivitaeten/{running.code}/antrag/",
@@ -348,10 +349,6 @@ def test_the_mails_of_a_decision_are_written_inside_its_transaction(people, prop
 
 
 def test_second_clerk_recording_the_same_resolution_gets_409(people, proposal):
-    from workflow.rights import Role
-
-    from .conftest import make_user
-
     record = to_council(people, proposal)
     other_clerk = make_user("ratsbuero2", Role.RATSBUERO)
     first = council(people.ratsbuero, [record], {record.pk: {"result": ResolutionResult.ADOPTED}})

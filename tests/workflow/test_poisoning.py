@@ -25,10 +25,10 @@ from governance.models import (
     ResolutionResult,
 )
 from tests.otp import verify_second_factor
+from tests.people import People, client_for, make_ka
 from workflow import services
 
-from .conftest import People, make_running
-from .helpers import client_for, council, open_task
+from .helpers import council, open_task
 from .test_paths import to_council
 
 DATE_RANGE_MESSAGE = "Bitte geben Sie ein Datum zwischen dem"
@@ -75,7 +75,7 @@ def test_planned_start_9999_is_refused_by_the_service(people: People, kompetenz:
 def test_planned_start_9999_stored_anyway_breaks_no_page(
     people: People, kompetenz: Any, admin_user: Any
 ) -> None:
-    ka = make_running(kompetenz, "PRF-09", lead=people.pg)
+    ka = make_ka(kompetenz, "PRF-09", lead=people.pg)
     Kernaktivitaet.objects.filter(pk=ka.pk).update(
         geplanter_start=dt.date(9999, 12, 31), geplantes_ende=dt.date(9999, 12, 31)
     )
@@ -212,7 +212,7 @@ def _admin_pages(ka: Kernaktivitaet, meeting: Meeting) -> list[str]:
 def test_session_on_year_one_stored_anyway_breaks_no_page(
     people: People, kompetenz: Any, admin_user: Any
 ) -> None:
-    ka = make_running(kompetenz, "PRF-11", lead=people.pg)
+    ka = make_ka(kompetenz, "PRF-11", lead=people.pg)
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA ignore_check_constraints = ON")
     try:
@@ -237,7 +237,7 @@ def test_session_stored_before_year_one_in_utc_is_moved_within_bounds_by_the_mig
     from django.apps import apps
 
     migration = importlib.import_module("governance.migrations.0007_input_bounds")
-    ka = make_running(kompetenz, "PRF-12", lead=people.pg)
+    ka = make_ka(kompetenz, "PRF-12", lead=people.pg)
     meeting = _resolution_in_session(ka, people.ratsbuero, timezone.make_aware(dt.datetime(2026, 9, 10, 15)))
     table = Meeting._meta.db_table
     with connection.cursor() as cursor:

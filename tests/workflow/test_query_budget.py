@@ -24,10 +24,10 @@ from governance.models import (
     Resolution,
     ResolutionResult,
 )
+from tests.people import make_ka
 from workflow import services
 from workflow.rights import Action
 
-from .conftest import make_running
 from .helpers import open_task
 
 pytestmark = pytest.mark.postgres
@@ -97,12 +97,12 @@ def prepare(case, people, kompetenz, serial):
         return people.ratsbuero, dict(
             task_id=task.pk, action=Action.COUNCIL_RECORD, resolution=_resolution(people, ka, result)
         )
-    ka = make_running(kompetenz, f"RUN-{case}-{serial}", lead=people.pg)
+    ka = make_ka(kompetenz, f"RUN-{case}-{serial}", lead=people.pg)
     if case in ("confirm_completion", "decline_completion"):
         services.kernaktivitaet_propose_completion(actor=people.pg, kernaktivitaet=ka)
         task = open_task(ka, "confirm_completion")
         return people.zirkel, dict(task_id=task.pk, action=case, reason="Begründung")
-    target = make_running(kompetenz, f"TGT-{case}-{serial}")
+    target = make_ka(kompetenz, f"TGT-{case}-{serial}")
     services.kernaktivitaet_propose_stop(
         actor=people.pg, kernaktivitaet=ka, reason="Grund", merge_target=target
     )

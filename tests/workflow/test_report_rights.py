@@ -11,11 +11,10 @@ from guardian.shortcuts import assign_perm
 
 from core.errors import MovedOn, Refused
 from governance.models import AuditEvent, Statusbericht, StatusberichtState
+from tests.people import make_user
 from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.reports import services as reporting
 from workflow.rights import Role
-
-from .conftest import make_user
 
 pytestmark = pytest.mark.django_db
 

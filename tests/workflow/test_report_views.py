@@ -7,9 +7,7 @@ import pytest
 from guardian.shortcuts import assign_perm
 
 from governance.models import AuditEvent, Kernaktivitaet, Statusbericht, StatusberichtState
-
-from .conftest import People, make_running
-from .helpers import client_for
+from tests.people import People, client_for, make_ka
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +25,7 @@ VALID = {
 
 @pytest.fixture
 def running(people: People, kompetenz: Any) -> Kernaktivitaet:
-    return make_running(kompetenz, "PRF-01", lead=people.pg)
+    return make_ka(kompetenz, "PRF-01", lead=people.pg)
 
 
 @pytest.fixture
@@ -111,10 +109,10 @@ def test_kompetenzverantwortliche_reviews_only_their_own_kompetenz(
     people: People, due: Statusbericht, kompetenz: Any
 ) -> None:
     client_for(people.pg).post(url(due), VALID)
-    response = client_for(people.kompetenz).post(url(due), {"op": "review", "decision": "accept"})
+    response = client_for(people.kv).post(url(due), {"op": "review", "decision": "accept"})
     assert response.status_code == 404
-    assign_perm("governance.oversee_kompetenz", people.kompetenz, kompetenz)
-    response = client_for(people.kompetenz).post(url(due), {"op": "review", "decision": "accept"})
+    assign_perm("governance.oversee_kompetenz", people.kv, kompetenz)
+    response = client_for(people.kv).post(url(due), {"op": "review", "decision": "accept"})
     assert response.status_code == 302
     due.refresh_from_db()
     assert due.state == StatusberichtState.ACCEPTED
@@ -161,7 +159,7 @@ def test_inbox_names_the_ten_longest_waiting_reviews_and_links_to_all(people: Pe
 
     waiting = []
     for number in range(REPORTS_IN_INBOX + 2):
-        ka = make_running(kompetenz, f"PRF-{number:02d}")
+        ka = make_ka(kompetenz, f"PRF-{number:02d}")
         waiting.append(
             Statusbericht.objects.create(
                 kernaktivitaet=ka,
@@ -188,7 +186,7 @@ def test_reports_page_runs_the_same_queries_for_few_and_many(people: People, kom
     def add(count: int) -> None:
         start = Statusbericht.objects.count()
         for number in range(start, start + count):
-            ka = make_running(kompetenz, f"MASSE-{number:03d}", lead=people.zirkel2)
+            ka = make_ka(kompetenz, f"MASSE-{number:03d}", lead=people.zirkel2)
             Statusbericht.objects.create(kernaktivitaet=ka, faellig_am=dt.date(2026, 6, 30))
             Statusbericht.objects.create(
                 kernaktivitaet=ka,

@@ -11,11 +11,11 @@ from viewflow.workflow.models import Task
 
 from core.errors import MovedOn, Refused
 from governance.models import AuditEvent, Kernaktivitaet, ResolutionResult
+from tests.people import make_ka, make_user
 from workflow import services
 from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.rights import REPORT_ACTIONS, Action, Role
 
-from .conftest import make_running, make_user
 from .helpers import open_task
 
 ROLES = list(Role)
@@ -66,7 +66,7 @@ SESSION = datetime(2026, 9, 10, 15)
 
 def prepare(action, people, kompetenz, proposal, running):
     """Bring a KA to the state where ``action`` is possible; return the KA and a function doing the action."""
-    target = make_running(kompetenz, "PRF-99")
+    target = make_ka(kompetenz, "PRF-99")
     if action == Action.SUBMIT:
         return proposal, lambda user: services.kernaktivitaet_submit(actor=user, kernaktivitaet=proposal)
     if action in (Action.ZIRKEL_RETURN, Action.ZIRKEL_FORWARD):
@@ -186,7 +186,7 @@ def test_terminal_ka_refuses_with_already_decided(people, running):
     "target_state", ["self", "stopped", "merged", "proposed"], ids=["itself", "stopped", "merged", "proposed"]
 )
 def test_merge_target_must_be_running_or_done_and_not_itself(target_state, people, running, kompetenz):
-    other = make_running(kompetenz, "PRF-50")
+    other = make_ka(kompetenz, "PRF-50")
     if target_state == "self":
         target = running
     elif target_state == "merged":
@@ -194,7 +194,7 @@ def test_merge_target_must_be_running_or_done_and_not_itself(target_state, peopl
             code="PRF-51", titel="x", kompetenz=kompetenz, status="merged", ueberfuehrt_in=other
         )
     else:
-        target = make_running(kompetenz, "PRF-52", status=target_state)
+        target = make_ka(kompetenz, "PRF-52", status=target_state)
     services.kernaktivitaet_propose_stop(actor=people.pg, kernaktivitaet=running, reason="Grund")
     task = open_task(running, "board_stop_merge")
     before = snapshot(running)
@@ -210,7 +210,7 @@ def test_merge_target_must_be_running_or_done_and_not_itself(target_state, peopl
 
 
 def test_done_ka_is_a_valid_merge_target(people, running, kompetenz):
-    done = make_running(kompetenz, "PRF-60", status="done")
+    done = make_ka(kompetenz, "PRF-60", status="done")
     services.kernaktivitaet_propose_stop(actor=people.pg, kernaktivitaet=running, reason="Grund")
     task = open_task(running, "board_stop_merge")
     services.task_decide(

@@ -5,9 +5,8 @@ from django.db import IntegrityError, connection, transaction
 
 from core.errors import Invalid
 from governance.models import Kernaktivitaet, Kompetenz, Schwerpunkt
+from tests.people import client_for
 from workflow import services
-
-from .helpers import client_for
 
 
 @pytest.fixture

@@ -16,12 +16,13 @@ from viewflow.workflow.models import Task
 
 from core.errors import MovedOn, Refused
 from governance.models import AuditEvent, Kernaktivitaet, ResolutionResult, Statusbericht
+from tests.people import client_for
 from workflow import rights, selectors, services
 from workflow.reports import services as reporting
 from workflow.reports.selectors import statusbericht_to_review_list
 from workflow.rights import RULES, Action, Role
 
-from .helpers import client_for, open_task, status_of
+from .helpers import open_task, status_of
 
 pytestmark = pytest.mark.django_db
 

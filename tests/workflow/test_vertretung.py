@@ -7,13 +7,13 @@ from django.utils import timezone
 
 from core.errors import Refused
 from governance.models import AuditEvent, KaStatus
+from tests.people import client_for, make_user
 from workflow import selectors, services
 from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.models import Vertretung
 from workflow.rights import Action
 
-from .conftest import make_user
-from .helpers import client_for, decide, last_event, open_task, status_of
+from .helpers import decide, last_event, open_task, status_of
 
 
 def name_deputy(absent, deputy, *, days_from=-1, days_to=5):
