@@ -92,11 +92,17 @@ class Keyboard(Mouse):
         raise AssertionError("control not reachable by keyboard")
 
     def _focus_is(self, locator: Any) -> bool:
-        return bool(locator.evaluate("(el) => el === document.activeElement"))
+        return self._focus_on(locator)()
+
+    def _focus_on(self, locator: Any) -> Callable[[], bool]:
+        # The control is found once: resolving its label locator again after every Tab (which reads every
+        # label of the page) took most of this walk's time.
+        handle = locator.element_handle()
+        return lambda: bool(self.page.evaluate("(el) => el === document.activeElement", handle))
 
     def fill(self, label: str, value: str) -> None:
         target = self.page.get_by_label(_label(label))
-        self._tab_to(lambda: self._focus_is(target))
+        self._tab_to(self._focus_on(target))
         if target.get_attribute("type") == "date":
             # The segments of a date field follow the browser's own locale, and each is a tab stop: type the
             # digits, and after a wrong guess go back two segments and type them in the next order.
@@ -114,7 +120,7 @@ class Keyboard(Mouse):
 
     def select(self, label: str, option: str) -> None:
         target = self.page.get_by_label(_label(label))
-        self._tab_to(lambda: self._focus_is(target))
+        self._tab_to(self._focus_on(target))
         options = target.locator("option").all_inner_texts()
         current = target.evaluate("(el) => el.selectedIndex")
         wanted = options.index(option)
@@ -127,7 +133,9 @@ class Keyboard(Mouse):
         target = self.page.get_by_label(_label(label))
         name = target.get_attribute("name")
         group = self.page.locator(f"input[type=radio][name='{name}']")
-        self._tab_to(lambda: any(self._focus_is(radio) for radio in group.all()))
+        radios = [radio.element_handle() for radio in group.all()]
+        in_group = "(radios) => radios.includes(document.activeElement)"
+        self._tab_to(lambda: bool(self.page.evaluate(in_group, radios)))
         for _ in range(group.count()):
             if self._focus_is(target):
                 break
@@ -137,13 +145,13 @@ class Keyboard(Mouse):
 
     def press(self, name: str) -> None:
         target = self.page.get_by_role("button", name=name)
-        self._tab_to(lambda: self._focus_is(target))
+        self._tab_to(self._focus_on(target))
         with self.page.expect_navigation():
             self.page.keyboard.press("Enter")
 
     def follow(self, name: str | re.Pattern[str]) -> None:
         target = self.page.get_by_role("link", name=name).first
-        self._tab_to(lambda: self._focus_is(target))
+        self._tab_to(self._focus_on(target))
         with self.page.expect_navigation():
             self.page.keyboard.press("Enter")
 
