@@ -34,14 +34,10 @@ class TokenForm(AccessibleFormMixin, forms.Form):
     otp_token = forms.CharField(
         label=_("Code aus der Authentifizierungs-App"),
         help_text=_("Sechs Ziffern, zum Beispiel 123456. Der Code wechselt alle 30 Sekunden."),
-        widget=CodeInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-        max_length=6,
-        min_length=6,
-        error_messages={
-            "required": _("Bitte geben Sie den sechsstelligen Code aus Ihrer App ein."),
-            "max_length": _("Der Code hat genau sechs Ziffern."),
-            "min_length": _("Der Code hat genau sechs Ziffern."),
-        },
-        # ASCII digits only: "²" or Arabic-Indic digits are no code.
+        # maxlength only for the browser: the one rule below checks the length too, and length validators of
+        # the field's own would repeat its message beside it for a code that is too short or too long.
+        widget=CodeInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"}),
+        error_messages={"required": _("Bitte geben Sie den sechsstelligen Code aus Ihrer App ein.")},
+        # Six ASCII digits: "²" or Arabic-Indic digits are no code.
         validators=[RegexValidator(r"^[0-9]{6}\Z", message=_("Der Code hat genau sechs Ziffern."))],
     )

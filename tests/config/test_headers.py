@@ -5,6 +5,8 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import translation
+from django.views.defaults import server_error
 
 from tests.otp import verify_second_factor
 
@@ -191,3 +193,12 @@ def test_csrf_failure_page_has_nothing_inline(member: Any) -> None:
     assert "Formular abgelaufen" in body
     assert "<style" not in body and "style=" not in body and "<script" not in body
     assert_common_headers(response)
+
+
+@pytest.mark.parametrize(
+    ("language", "title"), [("de", "Ein Fehler ist aufgetreten"), ("en", "An error has occurred")]
+)
+def test_server_error_page_is_in_the_language_of_the_request(rf: Any, language: str, title: str) -> None:
+    with translation.override(language):
+        body = server_error(rf.get("/")).content.decode()
+    assert f'<html lang="{language}">' in body and f'<h1 class="kern-heading-large">{title}</h1>' in body

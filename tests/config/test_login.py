@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from config.auth_forms import TokenForm
 from tests.otp import current_code, verify_second_factor
 
 PASSWORD = "richtig-und-lang-genug-42"
@@ -239,3 +240,9 @@ def test_signing_in_to_an_own_account_does_not_reset_the_guesses_at_another(
     client.post("/abmelden/", secure=True)
     response = login(client, person.username, "falsch", ip="10.7.7.7")
     assert response.status_code == 429
+
+
+@pytest.mark.parametrize("code", ["12345", "1234567", "12345x", "1" * 1_000_000])
+def test_a_malformed_code_gets_its_message_once(code: str) -> None:
+    form = TokenForm({"otp_token": code})
+    assert form.errors["otp_token"] == ["Der Code hat genau sechs Ziffern."]

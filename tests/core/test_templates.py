@@ -50,3 +50,19 @@ def test_no_page_template_has_inline_style_or_script() -> None:
         if path not in mails
     }
     assert {path: found for path, found in offending.items() if found} == {}
+
+
+def test_page_headings_use_kern_heading_classes() -> None:
+    """Headings of a page's sections are KERN headings; KERN's title classes belong to the title of a
+    component (an alert's header), where they stay."""
+    heading = re.compile(r'<h[1-6] class="([^"]*)"')
+    alert_title = re.compile(r'<div class="kern-alert__header"><h[1-6] class="kern-title[^"]*"')
+    offending = {
+        path.relative_to(settings.BASE_DIR).as_posix(): [
+            classes for classes in heading.findall(text) if not classes.startswith("kern-heading-")
+        ]
+        for path in _templates()
+        if path not in _mails()
+        for text in [alert_title.sub("", path.read_text(encoding="utf-8"))]
+    }
+    assert {path: found for path, found in offending.items() if found} == {}
