@@ -54,23 +54,15 @@ run: demo
 	    $(BIN)/celery -A config worker --beat --loglevel=info --concurrency=2 \
 	    --without-mingle --without-gossip
 
-# Two pytest runs at the same time: the tests on one process per core (pytest-xdist; every worker has a test
-# database of its own), and beside them the tests marked serial in one process (real Celery workers, the
-# embedded broker and stack). Those wait on worker processes, SMTP answers and time limits most of their time,
-# which the parallel run's work fills; one after the other, they added a quarter to the CI run. Their output
-# follows the parallel run's. On Redis the serial run takes a database of its own (15), so that the parallel
-# run's hand-offs never reach its real workers. PYTEST_ARGS go to both. Each run must pass and collect tests:
-# pytest's exit code 5 (nothing collected) fails the target as well. worksteal: the transactional and browser
-# tests come last and are long, a worker that runs out takes over half of another's.
+# Two pytest runs: the tests on one process per core (pytest-xdist; every worker has a test database of its
+# own), then the tests marked serial in one process (real Celery workers on the shared broker, the embedded
+# broker's and stack's timing; see the marker in pyproject.toml). PYTEST_ARGS go to both. Each run must pass
+# and collect tests: pytest's exit code 5 (nothing collected) fails the target as well. worksteal: the
+# transactional and browser tests come last and are long, a worker that runs out takes over half of another's.
 TEST_WORKERS ?= auto
 test: install-dev
-	@serial_log=$$(mktemp); broker=$${CELERY_BROKER_URL:-}; \
-	case $$broker in redis://*/*) broker="$${broker%/*}/15";; redis://*) broker="$$broker/15";; esac; \
-	env $${broker:+CELERY_BROKER_URL=$$broker} $(BIN)/pytest -m serial $(PYTEST_ARGS) > $$serial_log 2>&1 & \
-	serial_pid=$$!; trap 'kill $$serial_pid 2>/dev/null; rm -f $$serial_log; exit 130' INT TERM; \
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not serial" $(PYTEST_ARGS); parallel=$$?; \
-	wait $$serial_pid; serial=$$?; \
-	echo "== the tests marked serial (run beside the others)"; cat $$serial_log; rm -f $$serial_log; \
+	@$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not serial" $(PYTEST_ARGS); parallel=$$?; \
+	$(BIN)/pytest -m serial $(PYTEST_ARGS); serial=$$?; \
 	for rc in $$parallel $$serial; do \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests in one of the two runs: that is a failure here"; fi; \
 	done; \
