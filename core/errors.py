@@ -1,7 +1,12 @@
 """One family of errors for everything a person may try and must not: each carries its German message (shown
-as it is) and, where it concerns one input, the field. The view answers with the status code it names."""
+as it is) and, where it concerns one input, the field. The view answers with the status code it names, on
+the form (``form_refusal``) or on the refusal page (``render_refusal``)."""
 
 from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 
 class Refused(Exception):
@@ -25,3 +30,27 @@ class MovedOn(Refused):
     """Someone else acted first: the object is no longer where the person saw it."""
 
     status_code = 409
+
+
+def form_refusal(form: forms.BaseForm, exc: Invalid) -> None:
+    """Show a refusal on the form it came from: at its field where the form has that field, else above it."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def render_refusal(
+    request: HttpRequest,
+    exc: Refused,
+    *,
+    template: str = "core/refused.html",
+    back: str | None = None,
+    **context: Any,
+) -> HttpResponse:
+    """The page that explains a refusal, with the status code it names: 409 when someone else acted first,
+    400 for what cannot be taken, 403 when the right is missing. An app's template extends
+    core/refused.html with what it can add (the workflow names who did the task)."""
+    return render(
+        request,
+        template,
+        {"message": exc.message, "moved_on": isinstance(exc, MovedOn), "back": back, **context},
+        status=exc.status_code,
+    )

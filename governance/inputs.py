@@ -1,10 +1,9 @@
-"""Reading untrusted input: strict integers, page numbers, plain text, and the dates the product accepts.
+"""Reading untrusted input: strict integers, plain text, and the dates the product accepts.
 
 Everything a request carries is parsed here once, so that no page has its own idea of a number or a date.
 """
 
 import datetime
-import re
 from typing import Any
 
 from django import forms
@@ -14,12 +13,10 @@ from django.utils import formats, timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+from core.paging import ascii_number
+
 # The largest value of a bigint column (ids, OFFSET): a larger number can never name a row or a page.
 BIGINT_MAX = 2**63 - 1
-# No list of the product has this many pages; a larger number means "the last page".
-PAGE_MAX = 1_000_000
-# ASCII digits only: str.isdigit() and int() also accept "²", "٣" or " 7 ", which no form or link produces.
-_ASCII_NUMBER = re.compile(r"[0-9]+", re.ASCII)
 
 
 def submitted(request: Any) -> Any:
@@ -28,20 +25,12 @@ def submitted(request: Any) -> Any:
     return request.POST if request.method == "POST" else None
 
 
-def _ascii_number(value: str, limit: int) -> int | None:
-    """The number in ASCII digits, capped at ``limit + 1`` (no int() of a megabyte of digits)."""
-    if not _ASCII_NUMBER.fullmatch(value):
-        return None
-    digits = value.lstrip("0") or "0"
-    return limit + 1 if len(digits) > len(str(limit)) else int(digits)
-
-
 def strict_int(value: Any, *, minimum: int = 0, maximum: int = BIGINT_MAX) -> int | None:
     """The number ``value`` spells in ASCII digits, if it lies within the bounds; otherwise None."""
     if isinstance(value, bool):
         return None
     number = (
-        value if isinstance(value, int) else _ascii_number(value, maximum) if isinstance(value, str) else None
+        value if isinstance(value, int) else ascii_number(value, maximum) if isinstance(value, str) else None
     )
     return number if number is not None and minimum <= number <= maximum else None
 
@@ -54,16 +43,6 @@ def strict_ints(values: list[str], **bounds: int) -> list[int]:
         if number is not None and number not in numbers:
             numbers.append(number)
     return numbers
-
-
-def page_number(value: Any) -> int:
-    """A page number from a query string: garbage and numbers below one are the first page, numbers beyond
-    any list the last possible one (the caller clamps it to the last page of its list)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        number: int | None = value
-    else:
-        number = _ascii_number(value, PAGE_MAX) if isinstance(value, str) else None
-    return 1 if number is None else min(max(1, number), PAGE_MAX)
 
 
 # The shape of a KA code: the Kompetenz's letters, then groups of capitals and digits joined by hyphens

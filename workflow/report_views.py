@@ -9,13 +9,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.errors import Invalid, Refused
+from core.paging import paged
 from governance.models import Statusbericht, StatusberichtState
 from governance.selectors import kernaktivitaet_internal_visible
 from workflow.reports import selectors as report_selectors
 from workflow.reports import services as reporting
 
 from .report_forms import StatusberichtForm, StatusberichtReviewForm
-from .selectors import paged
 from .views import refused
 
 

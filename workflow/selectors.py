@@ -6,7 +6,6 @@ tasks and those of the people they stand in for today, never more than those peo
 """
 
 import operator
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import reduce
@@ -15,7 +14,6 @@ from typing import Any
 from django.db.models import (
     Case,
     CharField,
-    Count,
     Exists,
     ExpressionWrapper,
     IntegerField,
@@ -25,14 +23,14 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
 )
 from django.db.models.functions import Cast
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from governance.inputs import add_days, page_number
+from core.paging import PAGE_SIZE, Section, paged
+from governance.inputs import add_days
 from governance.models import AuditEvent, Kernaktivitaet, Resolution
 from governance.selectors import kernaktivitaet_object_permissions
 
@@ -114,10 +112,6 @@ def may_do_q(person: Any, *, actor: Any = None) -> Q:
     return allowed
 
 
-# Rows per section of the task list: a queue of hundreds is paged, not rendered whole.
-TASK_PAGE_SIZE = 20
-
-
 @dataclass
 class Entry:
     task: Task
@@ -137,37 +131,6 @@ class Entry:
 
 
 @dataclass
-class Section:
-    """One page of a list section (open tasks, reports) and the size of the whole section."""
-
-    entries: list[Any]
-    total: int
-    number: int = 1
-    size: int | None = TASK_PAGE_SIZE
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size)) if self.size else 1
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.entries)
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def __bool__(self) -> bool:
-        return bool(self.entries)
-
-
-@dataclass
 class TaskLists:
     inbox: Section
     queue: Section
@@ -183,32 +146,6 @@ def _due(task: Task, limits: dict[str, int]) -> date | None:
     start = max(filter(None, [timezone.localdate(task.created), getattr(task, "deferred_to", None)]))
     # Held at the end of the calendar: a session stored on 9999-12-31 must not break the lists.
     return add_days(start, days)
-
-
-def clamp_page(number: Any, total: int, size: int) -> int:
-    """A valid page number for ``total`` rows: garbage is the first page, beyond the end the last."""
-    return min(page_number(number), max(1, -(-total // size)))
-
-
-def paged(
-    queryset: QuerySet[Any], number: Any, size: int = TASK_PAGE_SIZE, *, window: bool = False
-) -> Section:
-    """One page of a queryset with its total.
-
-    By default a count and the page: both cheap where an index gives the order. With ``window``, the total
-    comes with the page as a window count, one pass where every row must be judged anyway (the rights on
-    open tasks); a page number beyond the end then costs a count and a second pass."""
-    if not window:
-        total = queryset.count()
-        page = clamp_page(number, total, size)
-        return Section(list(queryset[(page - 1) * size : page * size]), total, page, size)
-    counted = queryset.annotate(section_total=Window(Count("pk")))
-    page = page_number(number)
-    found = list(counted[(page - 1) * size : page * size])
-    if not found and page > 1:
-        page = clamp_page(page, queryset.count(), size)
-        found = list(counted[(page - 1) * size : page * size])
-    return Section(found, found[0].section_total if found else 0, page, size)
 
 
 @dataclass(frozen=True)
@@ -277,7 +214,7 @@ def task_lists(
     filters: TaskFilter | None = None,
     done_limit: int = 10,
     kernaktivitaet: Kernaktivitaet | None = None,
-    page_size: int | None = TASK_PAGE_SIZE,
+    page_size: int | None = PAGE_SIZE,
     rows_only: bool = True,
     inbox_page: Any = 1,
     queue_page: Any = 1,

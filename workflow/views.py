@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from viewflow.workflow.models import Task
 
-from core.errors import Invalid, MovedOn, Refused
+from core.errors import Invalid, MovedOn, Refused, form_refusal, render_refusal
 from governance.inputs import strict_ints, submitted
 from governance.models import AuditEvent, KaStatus, Kernaktivitaet, ResolutionResult
 from governance.selectors import (
@@ -30,19 +30,8 @@ from .rights import Action
 
 
 def refused(request: HttpRequest, exc: Refused, *, back: str | None = None, **context: Any) -> HttpResponse:
-    """The one page that explains a refusal (core.errors): 409 when someone else acted first, 400 for what
-    cannot be taken, 403 when the right is missing."""
-    return render(
-        request,
-        "workflow/refused.html",
-        {"message": exc.message, "moved_on": isinstance(exc, MovedOn), "back": back, **context},
-        status=exc.status_code,
-    )
-
-
-def _form_refusal(form: Any, exc: Invalid) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
+    """The refusal page of the process: it names who did a task that was done already."""
+    return render_refusal(request, exc, template="workflow/refused.html", back=back, **context)
 
 
 # The inbox names the most urgent reports of each kind; the reports page lists them all.
@@ -170,7 +159,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
                 return redirect("workflow:inbox")
             status = 400
         except Invalid as exc:
-            _form_refusal(form, exc)
+            form_refusal(form, exc)
             status = 400
         except Refused as exc:
             return refused(request, exc, back=reverse("workflow:inbox"))
@@ -257,7 +246,7 @@ def council(request: HttpRequest) -> HttpResponse:
                     on_behalf_of=next(iter(for_people.values())) if len(for_people) == 1 else None,
                 )
             except Invalid as exc:
-                _form_refusal(form, exc)
+                form_refusal(form, exc)
             except Refused as exc:
                 return refused(request, exc, back=reverse("workflow:inbox"))
             else:
@@ -316,7 +305,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
                     **values,
                 )
             except Invalid as exc:
-                _form_refusal(form, exc)
+                form_refusal(form, exc)
             except Refused as exc:
                 return refused(request, exc)
             else:
@@ -363,7 +352,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("Der Vorschlag ist beim Strategiezirkel eingereicht."))
                     return redirect("workflow:inbox")
             except Invalid as exc:
-                _form_refusal(form, exc)
+                form_refusal(form, exc)
             except Refused as exc:
                 return refused(request, exc)
             else:
@@ -454,7 +443,7 @@ def ka_request(request: HttpRequest, code: str) -> HttpResponse:
                         on_behalf_of=principals[kind],
                     )
             except Invalid as exc:
-                _form_refusal(form, exc)
+                form_refusal(form, exc)
             except Refused as exc:
                 return refused(request, exc)
             else:

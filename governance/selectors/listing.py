@@ -20,7 +20,8 @@ from django.db.models import (
     Window,
 )
 
-from ..inputs import page_number
+from core.paging import page_number
+
 from ..models import (
     AuditEvent,
     KaStatus,

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
+from core.paging import PAGE_SIZE
 from governance.models import (
     Consultation,
     Gremium,
@@ -23,7 +24,7 @@ from governance.models import (
 from tests.people import client_for
 from workflow import selectors, services
 from workflow.models import DeadlineSettings
-from workflow.selectors import TASK_PAGE_SIZE, TaskFilter
+from workflow.selectors import TaskFilter
 
 from .helpers import open_task
 
@@ -177,7 +178,7 @@ def test_invalid_values_are_reported_and_ignored(people, tasks, query):
 
 
 def test_paging_keeps_the_filters(people, kompetenz):
-    kas = [submitted(people, kompetenz, f"Reihe {i}") for i in range(TASK_PAGE_SIZE + 2)]
+    kas = [submitted(people, kompetenz, f"Reihe {i}") for i in range(PAGE_SIZE + 2)]
     client = client_for(people.zirkel)
     body = client.get("/aufgaben/", {"q": "Reihe", "kompetenz": str(kompetenz.pk)}).content.decode()
     link = f'href="?q=Reihe&amp;kompetenz={kompetenz.pk}&amp;queue_page=2#queue-title"'

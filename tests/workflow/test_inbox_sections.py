@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
+from core.paging import PAGE_SIZE
 from tests.people import client_for
 from workflow import selectors, services
 from workflow.models import DeadlineSettings
-from workflow.selectors import TASK_PAGE_SIZE
 
 from .helpers import open_task
 
@@ -28,23 +28,23 @@ def _submitted(people, kompetenz, count):
 
 
 def test_long_queue_is_paged_oldest_first_with_its_total(people, kompetenz):
-    kas = _submitted(people, kompetenz, TASK_PAGE_SIZE + 3)
+    kas = _submitted(people, kompetenz, PAGE_SIZE + 3)
     first = selectors.task_lists(people.zirkel).queue
-    assert first.total == TASK_PAGE_SIZE + 3
+    assert first.total == PAGE_SIZE + 3
     assert (first.number, first.pages, first.has_next, first.has_previous) == (1, 2, True, False)
-    assert [e.kernaktivitaet.code for e in first] == [ka.code for ka in kas[:TASK_PAGE_SIZE]]
+    assert [e.kernaktivitaet.code for e in first] == [ka.code for ka in kas[:PAGE_SIZE]]
 
     second = selectors.task_lists(people.zirkel, queue_page=2).queue
-    assert [e.kernaktivitaet.code for e in second] == [ka.code for ka in kas[TASK_PAGE_SIZE:]]
+    assert [e.kernaktivitaet.code for e in second] == [ka.code for ka in kas[PAGE_SIZE:]]
     # A page number beyond the end or no number at all is no error.
     assert selectors.task_lists(people.zirkel, queue_page=99).queue.number == 2
     assert selectors.task_lists(people.zirkel, queue_page="x").queue.number == 1
 
 
 def test_inbox_page_shows_totals_and_links_the_next_page(people, kompetenz):
-    kas = _submitted(people, kompetenz, TASK_PAGE_SIZE + 1)
+    kas = _submitted(people, kompetenz, PAGE_SIZE + 1)
     body = client_for(people.zirkel).get("/aufgaben/").content.decode()
-    assert f"Offen für mich ({TASK_PAGE_SIZE + 1})" in body
+    assert f"Offen für mich ({PAGE_SIZE + 1})" in body
     assert kas[0].code in body and kas[-1].code not in body
     assert 'href="?queue_page=2#queue-title"' in body
     assert "Seite 1 von 2" in body

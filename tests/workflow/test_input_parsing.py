@@ -5,22 +5,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from governance.inputs import PAGE_MAX, page_number, strict_int, strip_bidi
+from governance.inputs import strict_int, strip_bidi
 from governance.models import AuditEvent, Kernaktivitaet
 from tests.people import People, client_for, make_ka
 
 HOSTILE_PAGES = ["9223372036854775808", "-1", "0", "abc", "²", "٣", " 2", "1e3", "9" * 5000, "1\x00", ""]
-
-
-@pytest.mark.parametrize(
-    ("value", "page"),
-    [
-        *[("1", 1), ("7", 7), ("0007", 7), ("-1", 1), ("0", 1), ("abc", 1), ("²", 1), ("٣", 1), (" 7", 1)],
-        *[("9223372036854775808", PAGE_MAX), ("9" * 5000, PAGE_MAX), (None, 1), (3, 3)],
-    ],
-)
-def test_page_number_is_read_in_ascii_digits_and_clamped(value: Any, page: int) -> None:
-    assert page_number(value) == page
 
 
 @pytest.mark.parametrize("value", ["²", "٣", "-1", " 1", "1.0", "9223372036854775808", "1" * 5000, True])
