@@ -2,6 +2,7 @@ import json
 from collections import Counter
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -148,3 +149,14 @@ def test_error_names_the_bad_ka_by_code(tmp_path: Path) -> None:
         load(bad)
     assert raw["kernaktivitaeten"][10]["code"] in str(error.value)
     assert Kernaktivitaet.objects.count() == 0
+
+
+def test_a_load_reads_and_inserts_each_kind_of_row_at_once(
+    django_assert_max_num_queries: Any,
+) -> None:
+    """Ten kinds of rows: one read and one insert each, not a statement per row (294 before), since every
+    browser test that needs the strategy loads it again."""
+    with django_assert_max_num_queries(25):
+        load()
+    with django_assert_max_num_queries(13):
+        assert "nichts geändert" in load()
