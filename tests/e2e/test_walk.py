@@ -5,13 +5,16 @@ Once with mouse and form filling, once with the keyboard alone (Tab, Shift+Tab, 
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz, Statusbericht, StatusberichtState
-from tests.people import People
 from workflow.reports.services import statusberichte_schedule
+from workflow.rights import Role, role_groups_ensure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,13 +22,29 @@ PASSWORD = "walk-through-2030"
 TITLE = "Radschnellweg Ruhr – Abschnitt Bochum"
 
 
+@dataclass
+class Accounts:
+    lead: Any
+    zirkel: Any
+    vorstand: Any
+    ratsbuero: Any
+
+
 @pytest.fixture
-def accounts(strategy: None, people: People) -> People:
-    """The suite's people, with passwords: the walk signs in through the login form."""
-    for user in (people.pg, people.zirkel, people.vorstand, people.ratsbuero):
-        user.set_password(PASSWORD)
-        user.save(update_fields=["password"])
-    return people
+def accounts(strategy: None) -> Accounts:
+    role_groups_ensure()
+
+    def make(username: str, role: Role) -> Any:
+        user = get_user_model().objects.create_user(username, f"{username}@bochum.example", PASSWORD)
+        user.groups.add(Group.objects.get(name=role.value))
+        return user
+
+    return Accounts(
+        lead=make("projektleitung", Role.PROJEKTGRUPPE),
+        zirkel=make("strategiezirkel", Role.STRATEGIEZIRKEL),
+        vorstand=make("verwaltungsvorstand", Role.VERWALTUNGSVORSTAND),
+        ratsbuero=make("ratsbuero", Role.RATSBUERO),
+    )
 
 
 @pytest.fixture(params=["de"])
@@ -172,14 +191,14 @@ def open_task(driver: Mouse, title: str) -> None:
     driver.page.wait_for_load_state()
 
 
-def walk(driver: Mouse, accounts: People) -> None:
+def walk(driver: Mouse, accounts: Accounts) -> None:
     page = driver.page
     running_before = running_in_kompetenz(page)
     kompetenz = Kompetenz.objects.order_by("position").first()
     assert kompetenz is not None
 
     # 1. The project lead writes the proposal and submits it.
-    login(driver, accounts.pg.username)
+    login(driver, "projektleitung")
     page.goto("/vorschlaege/neu/")
     driver.select("Kompetenz", kompetenz.name)
     driver.fill("Titel", TITLE)
@@ -192,7 +211,7 @@ def walk(driver: Mouse, accounts: People) -> None:
     assert ka.status == KaStatus.ZIRKEL_REVIEW
 
     # 2. The Strategiezirkel forwards it with a recommendation.
-    login(driver, accounts.zirkel.username)
+    login(driver, "strategiezirkel")
     open_task(driver, "Vorschlag prüfen")
     driver.choose("an den Verwaltungsvorstand weiterleiten")
     driver.fill("Beschlussempfehlung oder Grund der Rückgabe", "Zustimmung empfohlen")
@@ -202,7 +221,7 @@ def walk(driver: Mouse, accounts: People) -> None:
     assert ka.status == KaStatus.BOARD_DECISION
 
     # 3. The Verwaltungsvorstand approves it in its inbox.
-    login(driver, accounts.vorstand.username)
+    login(driver, "verwaltungsvorstand")
     open_task(driver, "Über den Vorschlag entscheiden")
     driver.choose("dem Rat zur Entscheidung vorlegen")
     driver.press("Entscheidung speichern")
@@ -211,7 +230,7 @@ def walk(driver: Mouse, accounts: People) -> None:
     assert ka.status == KaStatus.COUNCIL
 
     # 4. The Ratsbüro records the council resolution.
-    login(driver, accounts.ratsbuero.username)
+    login(driver, "ratsbuero")
     open_task(driver, "Ratsbeschluss erfassen")
     driver.fill("Drucksachennummer", "20261234")
     driver.fill("Titel der Drucksache", TITLE)
@@ -227,7 +246,7 @@ def walk(driver: Mouse, accounts: People) -> None:
     # The beat's scheduling makes the first report due; the lead submits it.
     statusberichte_schedule()
     bericht = Statusbericht.objects.get(kernaktivitaet=ka)
-    login(driver, accounts.pg.username)
+    login(driver, "projektleitung")
     page.goto("/berichte/")
     driver.follow(re.compile(re.escape(ka.code)))
     page.wait_for_load_state()
@@ -240,7 +259,7 @@ def walk(driver: Mouse, accounts: People) -> None:
     assert bericht.state == StatusberichtState.SUBMITTED
 
     # 5. The Strategiezirkel accepts it.
-    login(driver, accounts.zirkel.username)
+    login(driver, "strategiezirkel")
     page.goto("/berichte/")
     driver.follow(re.compile(re.escape(ka.code)))
     page.wait_for_load_state()
@@ -276,9 +295,9 @@ def _choose_ampeln(driver: Mouse) -> None:
         assert radio.is_checked()
 
 
-def test_walk_with_the_mouse(page: Any, accounts: People) -> None:
+def test_walk_with_the_mouse(page: Any, accounts: Accounts) -> None:
     walk(Mouse(page), accounts)
 
 
-def test_walk_with_the_keyboard_only(page: Any, accounts: People) -> None:
+def test_walk_with_the_keyboard_only(page: Any, accounts: Accounts) -> None:
     walk(Keyboard(page), accounts)
