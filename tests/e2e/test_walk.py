@@ -74,7 +74,9 @@ def _label(text: str) -> re.Pattern[str]:
 class Mouse:
     def __init__(self, page: Any) -> None:
         self.page = page
-        page.set_default_timeout(10_000)
+        # Playwright's own default. With 10 s, the first signed-in page of a walk ran out on a busy 2-core CI
+        # machine (three PostgreSQL runs under pytest-xdist), with the sign-in already done on the server.
+        page.set_default_timeout(30_000)
 
     def fill(self, label: str, value: str) -> None:
         self.page.get_by_label(_label(label)).fill(value)
