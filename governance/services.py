@@ -47,21 +47,19 @@ def _key(lookup: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+def _stored(obj: models.Model, name: str) -> Any:
+    """The value ``obj`` holds in a field; a related row by its key, without loading it."""
+    field = obj._meta.get_field(name)
+    return getattr(obj, field.attname if isinstance(field, models.ForeignKey) else name)
+
+
 def _row_key(obj: models.Model, names: list[str]) -> tuple[Any, ...]:
-    return tuple(
-        getattr(obj, f"{name}_id")
-        if isinstance(obj._meta.get_field(name), models.ForeignKey)
-        else getattr(obj, name)
-        for name in sorted(names)
-    )
+    return tuple(_stored(obj, name) for name in sorted(names))
 
 
 def _differs(obj: models.Model, name: str, value: Any) -> bool:
-    """Whether ``obj`` holds another value; a related row compared by its key, without loading it."""
-    field = obj._meta.get_field(name)
-    if isinstance(field, models.ForeignKey):
-        return bool(getattr(obj, field.attname) != (value.pk if value is not None else None))
-    return bool(getattr(obj, name) != value)
+    """Whether ``obj`` holds another value than ``value`` (a related row compared by its key)."""
+    return bool(_stored(obj, name) != (value.pk if isinstance(value, models.Model) else value))
 
 
 Rows = list[tuple[dict[str, Any], dict[str, Any]]]
