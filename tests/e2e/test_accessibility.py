@@ -11,38 +11,56 @@ pytestmark = pytest.mark.browser
 
 
 def assert_accessible(page: Any, path: str) -> None:
-    response = page.goto(path)
-    assert response is not None and response.status == 200, f"{path}: HTTP {response and response.status}"
-    violations = axe_violations(page)
-    assert not violations, f"axe-core found on {path}:\n{format_violations(violations)}"
+    failures = inaccessible(page, [path])
+    assert not failures, failures[0]
 
 
-@pytest.mark.parametrize(
-    "path",
-    ["/", "/anmelden/", "/kernaktivitaeten/", "/dashboard/", "/barrierefreiheit/", "/impressum/"],
-)
-def test_page_without_data_is_accessible(page: Any, path: str) -> None:
-    assert_accessible(page, path)
+def inaccessible(page: Any, paths: list[str]) -> list[str]:
+    """What is wrong with each of the pages: an HTTP status other than 200, or axe-core's violations."""
+    failures = []
+    for path in paths:
+        response = page.goto(path)
+        if response is None or response.status != 200:
+            failures.append(f"{path}: HTTP {response and response.status}")
+        elif violations := axe_violations(page):
+            failures.append(f"axe-core found on {path}:\n{format_violations(violations)}")
+    return failures
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/",
-        "/kernaktivitaeten/",
-        "/kernaktivitaeten/?kompetenz=2&status=running&sort=-titel",
-        "/kernaktivitaeten/?q=Markthalle",
-        "/kernaktivitaeten/?overdue=on",
-        "/kernaktivitaeten/?status=nonsense&kompetenz=999",
-        "/kernaktivitaeten/GRO-03/",
-        "/kernaktivitaeten/GRO-02/",
-        "/kernaktivitaeten/TAL-05/",
-        "/dashboard/",
-    ],
-)
-def test_page_with_the_strategy_is_accessible(page: Any, strategy: None, path: str) -> None:
+# The pages of a list are visited in one test per language, one tab and one emptied database for all of
+# them: as a test each, a page paid about a second more for the database, the strategy and the tab than
+# for its check. Every page of the list is checked and reported, not only the first that fails.
+PAGES_WITHOUT_DATA = [
+    "/",
+    "/anmelden/",
+    "/kernaktivitaeten/",
+    "/dashboard/",
+    "/barrierefreiheit/",
+    "/impressum/",
+]
+PAGES_WITH_THE_STRATEGY = [
+    "/",
+    "/kernaktivitaeten/",
+    "/kernaktivitaeten/?kompetenz=2&status=running&sort=-titel",
+    "/kernaktivitaeten/?q=Markthalle",
+    "/kernaktivitaeten/?overdue=on",
+    "/kernaktivitaeten/?status=nonsense&kompetenz=999",
+    "/kernaktivitaeten/GRO-03/",
+    "/kernaktivitaeten/GRO-02/",
+    "/kernaktivitaeten/TAL-05/",
+    "/dashboard/",
+]
+
+
+def test_pages_without_data_are_accessible(page: Any) -> None:
+    failures = inaccessible(page, PAGES_WITHOUT_DATA)
+    assert not failures, "\n".join(failures)
+
+
+def test_pages_with_the_strategy_are_accessible(page: Any, strategy: None) -> None:
     ka_history("GRO-03")
-    assert_accessible(page, path)
+    failures = inaccessible(page, PAGES_WITH_THE_STRATEGY)
+    assert not failures, "\n".join(failures)
 
 
 def test_login_with_errors_is_accessible(page: Any, django_user_model: Any) -> None:
