@@ -1,20 +1,19 @@
-"""The whole path of a KA in a real browser, as the role accounts: proposal, review, board, council, report.
+"""The whole path of a KA in a real browser, as the suite's personas of each role: proposal, review,
+board, council, report.
 
 Once with mouse and form filling, once with the keyboard alone (Tab, Shift+Tab, typing, Space and Enter).
 """
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz, Statusbericht, StatusberichtState
+from tests.people import People
 from workflow.reports.services import statusberichte_schedule
-from workflow.rights import Role, role_groups_ensure
+from workflow.rights import User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,29 +21,13 @@ PASSWORD = "walk-through-2030"
 TITLE = "Radschnellweg Ruhr – Abschnitt Bochum"
 
 
-@dataclass
-class Accounts:
-    lead: Any
-    zirkel: Any
-    vorstand: Any
-    ratsbuero: Any
-
-
 @pytest.fixture
-def accounts(strategy: None) -> Accounts:
-    role_groups_ensure()
-
-    def make(username: str, role: Role) -> Any:
-        user = get_user_model().objects.create_user(username, f"{username}@bochum.example", PASSWORD)
-        user.groups.add(Group.objects.get(name=role.value))
-        return user
-
-    return Accounts(
-        lead=make("projektleitung", Role.PROJEKTGRUPPE),
-        zirkel=make("strategiezirkel", Role.STRATEGIEZIRKEL),
-        vorstand=make("verwaltungsvorstand", Role.VERWALTUNGSVORSTAND),
-        ratsbuero=make("ratsbuero", Role.RATSBUERO),
-    )
+def walkers(strategy: None, people: People) -> People:
+    """The suite's personas of the four roles the path passes through, with a password to sign in by form."""
+    for person in (people.pg, people.zirkel, people.vorstand, people.ratsbuero):
+        person.set_password(PASSWORD)
+        person.save(update_fields=["password"])
+    return people
 
 
 @pytest.fixture(params=["de"])
@@ -177,10 +160,10 @@ class Keyboard(Mouse):
             self.page.keyboard.press("Enter")
 
 
-def login(driver: Mouse, username: str) -> None:
+def login(driver: Mouse, person: User) -> None:
     driver.page.context.clear_cookies()
     driver.page.goto("/anmelden/")
-    driver.fill("Benutzername", username)
+    driver.fill("Benutzername", person.get_username())
     driver.fill("Passwort", PASSWORD)
     driver.press("Anmelden")
     driver.page.wait_for_load_state()
@@ -193,14 +176,14 @@ def open_task(driver: Mouse, title: str) -> None:
     driver.page.wait_for_load_state()
 
 
-def walk(driver: Mouse, accounts: Accounts) -> None:
+def walk(driver: Mouse, people: People) -> None:
     page = driver.page
     running_before = running_in_kompetenz(page)
     kompetenz = Kompetenz.objects.order_by("position").first()
     assert kompetenz is not None
 
     # 1. The project lead writes the proposal and submits it.
-    login(driver, "projektleitung")
+    login(driver, people.pg)
     page.goto("/vorschlaege/neu/")
     driver.select("Kompetenz", kompetenz.name)
     driver.fill("Titel", TITLE)
@@ -213,7 +196,7 @@ def walk(driver: Mouse, accounts: Accounts) -> None:
     assert ka.status == KaStatus.ZIRKEL_REVIEW
 
     # 2. The Strategiezirkel forwards it with a recommendation.
-    login(driver, "strategiezirkel")
+    login(driver, people.zirkel)
     open_task(driver, "Vorschlag prüfen")
     driver.choose("an den Verwaltungsvorstand weiterleiten")
     driver.fill("Beschlussempfehlung oder Grund der Rückgabe", "Zustimmung empfohlen")
@@ -223,7 +206,7 @@ def walk(driver: Mouse, accounts: Accounts) -> None:
     assert ka.status == KaStatus.BOARD_DECISION
 
     # 3. The Verwaltungsvorstand approves it in its inbox.
-    login(driver, "verwaltungsvorstand")
+    login(driver, people.vorstand)
     open_task(driver, "Über den Vorschlag entscheiden")
     driver.choose("dem Rat zur Entscheidung vorlegen")
     driver.press("Entscheidung speichern")
@@ -232,7 +215,7 @@ def walk(driver: Mouse, accounts: Accounts) -> None:
     assert ka.status == KaStatus.COUNCIL
 
     # 4. The Ratsbüro records the council resolution.
-    login(driver, "ratsbuero")
+    login(driver, people.ratsbuero)
     open_task(driver, "Ratsbeschluss erfassen")
     driver.fill("Drucksachennummer", "20261234")
     driver.fill("Titel der Drucksache", TITLE)
@@ -248,7 +231,7 @@ def walk(driver: Mouse, accounts: Accounts) -> None:
     # The beat's scheduling makes the first report due; the lead submits it.
     statusberichte_schedule()
     bericht = Statusbericht.objects.get(kernaktivitaet=ka)
-    login(driver, "projektleitung")
+    login(driver, people.pg)
     page.goto("/berichte/")
     driver.follow(re.compile(re.escape(ka.code)))
     page.wait_for_load_state()
@@ -261,7 +244,7 @@ def walk(driver: Mouse, accounts: Accounts) -> None:
     assert bericht.state == StatusberichtState.SUBMITTED
 
     # 5. The Strategiezirkel accepts it.
-    login(driver, "strategiezirkel")
+    login(driver, people.zirkel)
     page.goto("/berichte/")
     driver.follow(re.compile(re.escape(ka.code)))
     page.wait_for_load_state()
@@ -297,9 +280,9 @@ def _choose_ampeln(driver: Mouse) -> None:
         assert radio.is_checked()
 
 
-def test_walk_with_the_mouse(page: Any, accounts: Accounts) -> None:
-    walk(Mouse(page), accounts)
+def test_walk_with_the_mouse(page: Any, walkers: People) -> None:
+    walk(Mouse(page), walkers)
 
 
-def test_walk_with_the_keyboard_only(page: Any, accounts: Accounts) -> None:
-    walk(Keyboard(page), accounts)
+def test_walk_with_the_keyboard_only(page: Any, walkers: People) -> None:
+    walk(Keyboard(page), walkers)
