@@ -59,10 +59,13 @@ run: demo
 # broker's and stack's timing; see the marker in pyproject.toml). PYTEST_ARGS go to both. Each run must pass
 # and collect tests: pytest's exit code 5 (nothing collected) fails the target as well. worksteal: the
 # transactional and browser tests come last and are long, a worker that runs out takes over half of another's.
+# TEST_MARKERS narrows both runs by a marker expression (.ci/run: the SQLite run without "browser").
 TEST_WORKERS ?= auto
+TEST_MARKERS ?=
+and_markers = $(if $(strip $(TEST_MARKERS)), and ($(TEST_MARKERS)))
 test: install-dev
-	@$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not serial" $(PYTEST_ARGS); parallel=$$?; \
-	$(BIN)/pytest -m serial $(PYTEST_ARGS); serial=$$?; \
+	@$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not serial$(and_markers)" $(PYTEST_ARGS); parallel=$$?; \
+	$(BIN)/pytest -m "serial$(and_markers)" $(PYTEST_ARGS); serial=$$?; \
 	for rc in $$parallel $$serial; do \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests in one of the two runs: that is a failure here"; fi; \
 	done; \
