@@ -245,6 +245,26 @@ def fast_password_hashing() -> None:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def migration_data_after_every_flush() -> Iterator[None]:
+    """pytest-django empties every table after a transactional test and sends post_migrate, whose handlers
+    make content types, permissions, role groups and the beat schedule again, but not the rows a data
+    migration wrote: the default reminder rules (notifications 0002). Without them a sweep writes no reminder.
+    A later test of the same worker met that when xdist's work stealing ran it after a transactional test."""
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    from notifications.rules import default_rules_install
+
+    def install(**kwargs: Any) -> None:
+        default_rules_install()
+
+    sender = apps.get_app_config("notifications")
+    post_migrate.connect(install, sender=sender, weak=False, dispatch_uid="tests-default-rules")
+    yield
+    post_migrate.disconnect(sender=sender, dispatch_uid="tests-default-rules")
+
+
+@pytest.fixture(autouse=True, scope="session")
 def flush_by_delete_past_the_audit_trigger() -> Iterator[None]:
     """pytest-django empties the tables after every transactional test with Django's flush. On PostgreSQL that
     is one TRUNCATE of every table, about a second each time (a new file per table and index); DELETE of the

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.core.management import call_command
 
 from governance.models import (
     AuditEvent,
@@ -14,7 +15,7 @@ from governance.models import (
     ResolutionResult,
 )
 from notifications.models import ReminderRule
-from notifications.rules import is_working_day, next_working_day
+from notifications.rules import DEFAULT_RULES, is_working_day, next_working_day
 from notifications.sweep import deadlines_write
 from outbox.models import OutboxMessage
 from tests.people import make_ka, make_report
@@ -134,3 +135,13 @@ def test_council_record_time_limit_counts_from_the_deferred_session(people) -> N
     fired = sorted(day for key, day in written.items() if key.startswith(f"entscheidung:{ka.pk}:"))
     # session 20.03. + 7 days = 27.03.; the day after is a Sunday, then Easter Monday: Tuesday 30.03.
     assert fired == [date(2027, 3, 30)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_default_rules_are_there_again_after_the_tables_are_emptied() -> None:
+    """The suite's flush after a transactional test keeps the rules a later test's sweep needs
+    (tests/conftest.py: migration_data_after_every_flush)."""
+    call_command("flush", interactive=False, verbosity=0)
+    assert sorted(ReminderRule.objects.values_list("key", flat=True)) == sorted(
+        rule["key"] for rule in DEFAULT_RULES
+    )
