@@ -26,6 +26,15 @@ class Invalid(Refused):
     status_code = 400
 
 
+class Incomplete(Invalid):
+    """Several inputs are missing or wrong at once: each problem with its field (or None), so that a form
+    shows every one of them and not only the first."""
+
+    def __init__(self, message: Any, problems: list[tuple[str | None, str]]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
 class MovedOn(Refused):
     """Someone else acted first: the object is no longer where the person saw it."""
 
@@ -33,8 +42,11 @@ class MovedOn(Refused):
 
 
 def form_refusal(form: forms.BaseForm, exc: Invalid) -> None:
-    """Show a refusal on the form it came from: at its field where the form has that field, else above it."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    """Show a refusal on the form it came from: at its field where the form has that field, else above it;
+    an ``Incomplete`` shows each of its problems."""
+    problems = exc.problems if isinstance(exc, Incomplete) else [(exc.field, exc.message)]
+    for field, message in problems:
+        form.add_error(field if field in form.fields else None, message)
 
 
 def render_refusal(

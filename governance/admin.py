@@ -30,6 +30,7 @@ from .models import (
     Schwerpunkt,
     Statusbericht,
     StatusberichtState,
+    SteckbriefVersion,
     Strategie,
     StrategischesZiel,
     Tranche,
@@ -321,6 +322,17 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ["kernaktivitaet__code", "kernaktivitaet__titel", "subject", "reason"]
     readonly_fields = ["seq", "previous_hash", "hash"]
     list_select_related = ["kernaktivitaet", "actor", "on_behalf_of"]
+
+
+@admin.register(SteckbriefVersion)
+class SteckbriefVersionAdmin(ReadOnlyAdmin):
+    """What a project group submitted: shown, never changed or removed (on PostgreSQL a trigger refuses it
+    as well). The draft is edited on the product's own pages, by its project group."""
+
+    list_display = ["kernaktivitaet", "nummer", "eingereicht_am", "eingereicht_von"]
+    list_filter = ["kernaktivitaet__kompetenz"]
+    search_fields = ["kernaktivitaet__code", "kernaktivitaet__titel"]
+    list_select_related = ["kernaktivitaet", "eingereicht_von"]
 
 
 @admin.register(Statusbericht)

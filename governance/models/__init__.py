@@ -3,6 +3,16 @@ from .bodies import Gremium, Organisationseinheit
 from .kernaktivitaet import KaStatus, Kernaktivitaet
 from .reports import Ampel, Statusbericht, StatusberichtState
 from .resolutions import AgendaItem, Consultation, Meeting, Paper, Resolution, ResolutionResult
+from .steckbrief import (
+    Kennzahl,
+    Projektmeilenstein,
+    Querschnittswirkung,
+    Ressourcenjahr,
+    Richtung,
+    Steckbrief,
+    SteckbriefVersion,
+    Wirkung,
+)
 from .strategy import (
     Kompetenz,
     Meilenstein,
@@ -22,20 +32,28 @@ __all__ = [
     "Consultation",
     "Gremium",
     "KaStatus",
+    "Kennzahl",
     "Kernaktivitaet",
     "Kompetenz",
     "Meeting",
     "Meilenstein",
     "Organisationseinheit",
     "Paper",
+    "Projektmeilenstein",
     "Querschnittsthema",
+    "Querschnittswirkung",
     "Resolution",
     "ResolutionResult",
+    "Ressourcenjahr",
+    "Richtung",
     "Schwerpunkt",
     "Statusbericht",
     "StatusberichtState",
+    "Steckbrief",
+    "SteckbriefVersion",
     "Strategie",
     "StrategischesZiel",
     "Tranche",
+    "Wirkung",
     "audit_action_label",
 ]

@@ -6,9 +6,10 @@ Run as the owner of the tables (the role that runs the migrations), after every 
         python manage.py db_roles
 
 The runtime role gets SELECT, INSERT, UPDATE, DELETE on the tables and the use of their sequences, but on the
-audit table only INSERT and SELECT. It owns nothing (so it cannot TRUNCATE, DISABLE TRIGGER or drop a
-table), belongs to no other role, may not create objects and is no superuser (so it cannot set
-session_replication_role). Default privileges give it the normal rights on tables later migrations create.
+append-only tables (the audit trail, the Steckbrief versions) only INSERT and SELECT. It owns nothing (so it
+cannot TRUNCATE, DISABLE TRIGGER or drop a table), belongs to no other role, may not create objects and is
+no superuser (so it cannot set session_replication_role). Default privileges give it the normal rights on
+tables later migrations create.
 """
 
 from typing import Any
@@ -18,9 +19,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from psycopg import sql
 
-from governance.models import AuditEvent
+from governance.models import AuditEvent, SteckbriefVersion
 
-APPEND_ONLY = (AuditEvent._meta.db_table,)
+APPEND_ONLY = (AuditEvent._meta.db_table, SteckbriefVersion._meta.db_table)
 ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT"
 
 

@@ -1,0 +1,169 @@
+"""The Projektsteckbrief's services: a draft saved at any point by the project group, a version frozen only
+when nothing required is missing, numbered, and on PostgreSQL never changed or deleted afterwards."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, ProgrammingError, connection, transaction
+
+from core.errors import Incomplete, Invalid, Refused
+from governance.models import (
+    Kennzahl,
+    Kernaktivitaet,
+    Organisationseinheit,
+    Querschnittsthema,
+    Schwerpunkt,
+    SteckbriefVersion,
+)
+from governance.steckbrief import changes
+from tests.people import People
+from workflow import services
+from workflow.services.steckbrief import (
+    KennzahlInput,
+    MeilensteinInput,
+    RessourcenInput,
+    SteckbriefInput,
+    WirkungInput,
+    steckbrief_freeze,
+    steckbrief_save,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def kennzahl(zielwert: Decimal = Decimal("15")) -> KennzahlInput:
+    return KennzahlInput(
+        name="Radverkehrsanteil",
+        einheit="%",
+        ausgangswert=Decimal("8"),
+        ausgangsdatum=date(2024, 1, 1),
+        zielwert=zielwert,
+        zieldatum=date(2030, 12, 31),
+        richtung="hoeher",
+        datenquelle="Zählstellen",
+    )
+
+
+def complete_input(**overrides: object) -> SteckbriefInput:
+    values: dict[str, object] = {
+        "ausgangslage": "Der Radverkehr wächst, die Wege nicht.",
+        "massnahmen": "Planung, Ausschreibung, Bau in drei Abschnitten.",
+        "risiken": "Fördermittel, Grunderwerb.",
+        "personal_vzae": Decimal("1.5"),
+        "querschnittswirkungen": [
+            WirkungInput(thema, "positiv", "Mehr sichere Wege für alle.")
+            for thema in Querschnittsthema.objects.order_by("position")
+        ],
+        "kennzahlen": [kennzahl()],
+        "meilensteine": [
+            MeilensteinInput("Planfeststellung", date(2027, 6, 30)),
+            MeilensteinInput("Freigabe", date(2029, 9, 30)),
+        ],
+        "ressourcen": [RessourcenInput(2027, Decimal("500000"), haushalt_eur=Decimal("500000"))],
+    }
+    values.update(overrides)
+    return SteckbriefInput(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def proposal(strategy: None, people: People) -> Kernaktivitaet:
+    """A proposal whose KA fields are complete; its Steckbrief is what each test writes."""
+    ka = services.kernaktivitaet_create_proposal(
+        actor=people.pg,
+        kompetenz=Schwerpunkt.objects.order_by("pk").first().kompetenz,  # type: ignore[union-attr]
+        titel="Radschnellweg",
+        smart_ziele="12 km bis Ende 2029",
+        geplantes_ende=date(2029, 12, 31),
+    )
+    Kernaktivitaet.objects.filter(pk=ka.pk).update(
+        schwerpunkt=Schwerpunkt.objects.filter(kompetenz=ka.kompetenz).first(),
+        linienverantwortung=Organisationseinheit.objects.first(),
+    )
+    return Kernaktivitaet.objects.get(pk=ka.pk)
+
+
+def test_a_half_written_draft_is_saved_and_its_freeze_names_every_missing_part(proposal, people):
+    steckbrief_save(
+        actor=people.pg,
+        kernaktivitaet=proposal,
+        data=SteckbriefInput(ausgangslage="Erst die Ausgangslage."),
+    )
+    assert proposal.steckbrief.ausgangslage == "Erst die Ausgangslage."
+    with pytest.raises(Incomplete) as refusal:
+        steckbrief_freeze(actor=people.pg, kernaktivitaet=proposal)
+    fields = [field for field, _message in refusal.value.problems]
+    assert fields[:2] == ["querschnittswirkungen"] * 2  # one per Querschnittsthema not rated yet
+    assert {"massnahmen", "risiken", "kennzahlen", "meilensteine", "ressourcen"} <= set(fields)
+    assert "ausgangslage" not in fields
+    assert not SteckbriefVersion.objects.exists()
+
+
+def test_each_submission_freezes_the_next_version_and_the_diff_shows_only_what_changed(proposal, people):
+    steckbrief_save(actor=people.pg, kernaktivitaet=proposal, data=complete_input())
+    first = steckbrief_freeze(actor=people.pg, kernaktivitaet=proposal)
+    changed = complete_input(
+        risiken="Fördermittel, Grunderwerb, Baupreise.",
+        meilensteine=[
+            MeilensteinInput("Planfeststellung", date(2027, 6, 30)),
+            MeilensteinInput("Freigabe", date(2029, 10, 31)),
+        ],
+    )
+    steckbrief_save(actor=people.pg, kernaktivitaet=proposal, data=changed)
+    second = steckbrief_freeze(actor=people.pg, kernaktivitaet=proposal)
+
+    assert (first.nummer, second.nummer) == (1, 2)
+    assert first.inhalt["risiken"] == "Fördermittel, Grunderwerb."
+    diff = changes(first.inhalt, second.inhalt)
+    assert [change.field for change in diff] == ["risiken", "meilensteine"]
+    milestones = diff[1]
+    assert (milestones.removed, milestones.added) == (["Freigabe: 2029-09-30"], ["Freigabe: 2029-10-31"])
+
+
+def test_the_last_milestone_after_the_planned_end_is_refused_at_the_freeze(proposal, people):
+    late = complete_input(meilensteine=[MeilensteinInput("Freigabe", date(2030, 3, 31))])
+    steckbrief_save(actor=people.pg, kernaktivitaet=proposal, data=late)
+    with pytest.raises(Incomplete) as refusal:
+        steckbrief_freeze(actor=people.pg, kernaktivitaet=proposal)
+    assert refusal.value.problems == [
+        ("meilensteine", "Der letzte Meilenstein liegt nach dem geplanten Ende des Vorhabens.")
+    ]
+
+
+def test_a_wrong_row_is_refused_with_its_field_and_nothing_is_written(proposal, people):
+    steckbrief_save(actor=people.pg, kernaktivitaet=proposal, data=complete_input())
+    huge = complete_input(kennzahlen=[kennzahl(zielwert=Decimal("1e20"))], risiken="anders")
+    with pytest.raises(Invalid) as refusal:
+        steckbrief_save(actor=people.pg, kernaktivitaet=proposal, data=huge)
+    assert refusal.value.field == "kennzahlen-0-zielwert"
+    proposal.steckbrief.refresh_from_db()
+    assert proposal.steckbrief.risiken == "Fördermittel, Grunderwerb."
+    assert Kennzahl.objects.get().zielwert == Decimal("15")
+
+
+def test_only_the_project_group_writes_the_draft(proposal, people):
+    for outsider in (people.pg_other, people.beirat, people.nobody):
+        with pytest.raises(Refused):
+            steckbrief_save(actor=outsider, kernaktivitaet=proposal, data=complete_input())
+    assert not hasattr(Kernaktivitaet.objects.get(pk=proposal.pk), "steckbrief")
+
+
+@pytest.mark.postgres
+def test_a_version_is_never_changed_or_deleted_even_by_sql(proposal, people):
+    steckbrief_save(actor=people.pg, kernaktivitaet=proposal, data=complete_input())
+    version = steckbrief_freeze(actor=people.pg, kernaktivitaet=proposal)
+    with pytest.raises(ValueError):
+        version.save()
+    with pytest.raises(ValueError):
+        version.delete()
+    for statement in (
+        "UPDATE governance_steckbriefversion SET inhalt = '{}'::jsonb WHERE id = %s",
+        "DELETE FROM governance_steckbriefversion WHERE id = %s",
+    ):
+        with pytest.raises(ProgrammingError, match="immutable"), transaction.atomic():
+            connection.cursor().execute(statement, [version.pk])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SteckbriefVersion.objects.create(
+            kernaktivitaet=proposal, nummer=1, inhalt={}, eingereicht_von=people.pg
+        )
+    assert SteckbriefVersion.objects.get().inhalt == version.inhalt
