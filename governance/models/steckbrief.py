@@ -8,6 +8,7 @@ change of a KA, a user's name or a Querschnittsthema never changes what was deci
 """
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -21,9 +22,15 @@ from .strategy import Querschnittsthema
 
 # Amounts in euros and indicator values: fourteen digits before the point hold any city budget; an input
 # beyond is refused by the field's validation (never a database error).
-AMOUNT = {"max_digits": 16, "decimal_places": 2}
-VALUE = {"max_digits": 18, "decimal_places": 4}
 NOT_NEGATIVE = [MinValueValidator(Decimal(0))]
+
+
+def euros(label: Any, **options: Any) -> "models.DecimalField[Any, Any]":
+    return models.DecimalField(label, max_digits=16, decimal_places=2, validators=NOT_NEGATIVE, **options)
+
+
+def indicator_value(label: Any) -> "models.DecimalField[Any, Any]":
+    return models.DecimalField(label, max_digits=18, decimal_places=4)
 
 
 class Wirkung(models.TextChoices):
@@ -98,9 +105,9 @@ class Kennzahl(models.Model):
     position = models.PositiveSmallIntegerField(_("Reihenfolge"), default=1)
     name = models.CharField(_("Kennzahl"), max_length=200)
     einheit = models.CharField(_("Einheit"), max_length=50)
-    ausgangswert = models.DecimalField(_("Ausgangswert"), **VALUE)
+    ausgangswert = indicator_value(_("Ausgangswert"))
     ausgangsdatum = models.DateField(_("Stand des Ausgangswerts"), validators=[DateRangeValidator()])
-    zielwert = models.DecimalField(_("Zielwert"), **VALUE)
+    zielwert = indicator_value(_("Zielwert"))
     zieldatum = models.DateField(_("Zieldatum"), validators=[DateRangeValidator()])
     richtung = models.CharField(
         _("Richtung"), max_length=10, choices=Richtung.choices, default=Richtung.HOEHER
@@ -142,16 +149,10 @@ class Ressourcenjahr(models.Model):
     jahr = models.PositiveSmallIntegerField(
         _("Jahr"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
     )
-    kosten_eur = models.DecimalField(_("geplante Kosten (€)"), validators=NOT_NEGATIVE, **AMOUNT)
-    haushalt_eur = models.DecimalField(
-        _("davon Haushalt (€)"), default=Decimal(0), validators=NOT_NEGATIVE, **AMOUNT
-    )
-    foerdermittel_eur = models.DecimalField(
-        _("davon Fördermittel (€)"), default=Decimal(0), validators=NOT_NEGATIVE, **AMOUNT
-    )
-    dritte_eur = models.DecimalField(
-        _("davon Dritte (€)"), default=Decimal(0), validators=NOT_NEGATIVE, **AMOUNT
-    )
+    kosten_eur = euros(_("geplante Kosten (€)"))
+    haushalt_eur = euros(_("davon Haushalt (€)"), default=Decimal(0))
+    foerdermittel_eur = euros(_("davon Fördermittel (€)"), default=Decimal(0))
+    dritte_eur = euros(_("davon Dritte (€)"), default=Decimal(0))
 
     class Meta:
         verbose_name = _("Ressourcen eines Jahres")

@@ -143,5 +143,5 @@ def test_the_default_rules_are_there_again_after_the_tables_are_emptied() -> Non
     (tests/conftest.py: migration_data_after_every_flush)."""
     call_command("flush", interactive=False, verbosity=0)
     assert sorted(ReminderRule.objects.values_list("key", flat=True)) == sorted(
-        rule["key"] for rule in DEFAULT_RULES
+        str(rule["key"]) for rule in DEFAULT_RULES
     )
