@@ -248,14 +248,18 @@ def fast_password_hashing() -> None:
 def migration_data_after_every_flush() -> Iterator[None]:
     """pytest-django empties every table after a transactional test and sends post_migrate, whose handlers
     make content types, permissions, role groups and the beat schedule again, but not the rows a data
-    migration wrote: the default reminder rules (notifications 0002). Without them a sweep writes no reminder.
-    A later test of the same worker met that when xdist's work stealing ran it after a transactional test."""
+    migration wrote (notifications 0002): the default reminder rules (without them a sweep writes no
+    reminder) and the one row of mail and deadline settings (without it the first sweep creates it, and a
+    test that changes the settings by an update changes nothing). A later test of the same worker met both
+    when xdist's work stealing ran it after a transactional test."""
     from django.apps import apps
     from django.db.models.signals import post_migrate
 
     from notifications.rules import default_rules_install
+    from workflow.models import DeadlineSettings
 
     def install(**kwargs: Any) -> None:
+        DeadlineSettings.get()
         default_rules_install()
 
     sender = apps.get_app_config("notifications")

@@ -138,10 +138,11 @@ def test_council_record_time_limit_counts_from_the_deferred_session(people) -> N
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_default_rules_are_there_again_after_the_tables_are_emptied() -> None:
-    """The suite's flush after a transactional test keeps the rules a later test's sweep needs
+def test_the_default_rules_and_settings_are_there_again_after_the_tables_are_emptied() -> None:
+    """The suite's flush after a transactional test keeps the rows a later test's sweep needs
     (tests/conftest.py: migration_data_after_every_flush)."""
     call_command("flush", interactive=False, verbosity=0)
+    assert DeadlineSettings.objects.filter(pk=1).exists()
     assert sorted(ReminderRule.objects.values_list("key", flat=True)) == sorted(
         str(rule["key"]) for rule in DEFAULT_RULES
     )
