@@ -183,7 +183,7 @@ def missing(document: dict[str, Any], themen: list[str]) -> list[Missing]:
         )
     if not document["ressourcen"]:
         found.append(Missing("ressourcen", str(_("Bitte planen Sie die Kosten mindestens eines Jahres."))))
-    # Kennzahlen and Ressourcen keep their own rules in their models (dates, amounts); order them last.
+    # A summary above the form lists them in the order of its fields.
     order = list(FIELDS)
     return sorted(found, key=lambda item: order.index(item.field))
 
