@@ -8,6 +8,7 @@ import pytest
 from django import forms
 from django.template.loader import render_to_string
 
+from core.errors import Incomplete, form_refusal
 from core.forms import AccessibleFormMixin
 from core.widgets import CheckboxInput, RadioSelect, Select, Textarea, TextInput
 
@@ -130,3 +131,22 @@ def test_error_summary_links_each_message_to_its_field(data: dict[str, Any]) -> 
     summary = render_to_string("core/error_summary.html", {"form": form})
     links = [attrs["href"] for attrs in Elements(summary).tags("a")]
     assert links == [f"#{form[name].auto_id}" for name in form.errors]
+
+
+def test_an_incomplete_refusal_puts_each_problem_on_its_field_and_the_rest_above_the_form() -> None:
+    class Steckbrief(forms.Form):
+        risiken = forms.CharField(required=False)
+
+    form = Steckbrief(data={"risiken": ""})
+    assert form.is_valid()
+    form_refusal(
+        form,
+        Incomplete(
+            "Der Steckbrief ist noch nicht vollständig.",
+            [("risiken", "Bitte nennen Sie die Risiken."), ("kennzahlen", "Mindestens eine Kennzahl.")],
+        ),
+    )
+    assert form.errors == {
+        "risiken": ["Bitte nennen Sie die Risiken."],
+        "__all__": ["Mindestens eine Kennzahl."],
+    }
