@@ -10,7 +10,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -64,7 +63,6 @@ def steckbrief_queryset() -> Any:
         "kompetenz", "schwerpunkt", "linienverantwortung", "projektleitung", "steckbrief"
     ).prefetch_related(
         "projektgruppe",
-        Prefetch("steckbrief__querschnittswirkungen"),
         "steckbrief__querschnittswirkungen__querschnittsthema",
         "steckbrief__kennzahlen",
         "steckbrief__meilensteine",
@@ -188,10 +186,9 @@ def missing(document: dict[str, Any], themen: list[str]) -> list[Missing]:
     return sorted(found, key=lambda item: order.index(item.field))
 
 
-def missing_for(ka: Kernaktivitaet) -> list[Missing]:
-    """What the Steckbrief of ``ka`` lacks (``ka`` read through ``steckbrief_queryset``)."""
-    themen = list(Querschnittsthema.objects.order_by("position").values_list("name", flat=True))
-    return missing(snapshot(ka), themen)
+def themen() -> list[str]:
+    """The names of the strategy's Querschnittsthemen, each of which a Steckbrief must rate."""
+    return list(Querschnittsthema.objects.order_by("position").values_list("name", flat=True))
 
 
 # ------------------------------------------------------------------------------------- what changed

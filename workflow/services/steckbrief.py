@@ -25,7 +25,7 @@ from governance.models import (
     Steckbrief,
     SteckbriefVersion,
 )
-from governance.steckbrief import missing, snapshot, steckbrief_queryset
+from governance.steckbrief import missing, snapshot, steckbrief_queryset, themen
 
 from .. import rights
 from ..rights import Action, User
@@ -146,8 +146,7 @@ def steckbrief_freeze(*, actor: User, kernaktivitaet: Kernaktivitaet) -> Steckbr
     part when it is incomplete."""
     ka = steckbrief_queryset().get(pk=kernaktivitaet.pk)
     document = snapshot(ka)
-    themen = list(Querschnittsthema.objects.order_by("position").values_list("name", flat=True))
-    problems = missing(document, themen)
+    problems = missing(document, themen())
     if problems:
         raise Incomplete(
             _("Der Steckbrief ist noch nicht vollständig."),
