@@ -150,6 +150,16 @@ class Resolution(models.Model):
     deferred_to = models.DateField(
         _("vertagt auf Sitzung am"), null=True, blank=True, validators=[DateRangeValidator()]
     )
+    # The Steckbrief the council decided on: the version the board approved (KA loaded from the strategy, and
+    # those decided before Steckbriefe existed, have none).
+    steckbrief_version = models.ForeignKey(
+        "governance.SteckbriefVersion",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resolutions",
+        verbose_name=_("beschlossene Fassung des Steckbriefs"),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("erfasst von")
     )
