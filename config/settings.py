@@ -170,7 +170,27 @@ STORAGES = {
             "STATICFILES_STORAGE", default="whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+    # The documents of the KA: files under var/dokumente/ by default, outside every served folder (no URL;
+    # only the download view hands them out, after the KA's visibility rules). Any django-storages backend
+    # by setting, e.g. DOCUMENTS_STORAGE_BACKEND=storages.backends.s3.S3Storage and
+    # DOCUMENTS_STORAGE_OPTIONS='{"bucket_name": "dokumente", "endpoint_url": "https://s3.example"}'.
+    "dokumente": {
+        "BACKEND": env.str("DOCUMENTS_STORAGE_BACKEND", default="")
+        or "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": env.json("DOCUMENTS_STORAGE_OPTIONS", default={}),
+    },
 }
+if STORAGES["dokumente"]["BACKEND"] == "django.core.files.storage.FileSystemStorage":
+    STORAGES["dokumente"]["OPTIONS"].setdefault("location", str(VAR_DIR / "dokumente"))
+# The largest document taken (bytes). A larger upload is not kept at all: core.uploads counts its bytes and
+# drops them, and the form says it is too large.
+DOKUMENT_MAX_BYTES = env.int("DOKUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+UPLOAD_MAX_BYTES = DOKUMENT_MAX_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 # --- Static build: viewflow's unused front end is not collected (see config/staticfiles.py) ---------------
 STATICFILES_FINDERS = [

@@ -61,6 +61,14 @@ class TimeInput(forms.TimeInput):
         super().__init__(_kern(INPUT, attrs), format="%H:%M")
 
 
+class FileInput(forms.FileInput):
+    """A file chooser; KERN styles it as a text input with its own button. Never shows a file chosen before
+    (a browser cannot be given one back)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(_kern(INPUT, attrs))
+
+
 class Select(forms.Select):
     def __init__(self, attrs: dict[str, Any] | None = None, choices: Any = ()) -> None:
         super().__init__(_kern(SELECT, attrs), choices)

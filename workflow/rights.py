@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import Kernaktivitaet, Kompetenz
+from governance.models import Dokument, Kernaktivitaet, Kompetenz
 
 from .models import Vertretung
 
@@ -48,6 +48,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "governance.confirm_completion",
         "governance.propose_stop",
         "governance.view_internal_kernaktivitaet",
+        "governance.add_dokument",
+        "governance.delete_dokument",
     ),
     Role.VERWALTUNGSVORSTAND: (
         "governance.view_kernaktivitaet",
@@ -132,6 +134,15 @@ class Action(models.TextChoices):
 REPORT_ACTIONS = (Action.SUBMIT_REPORT, Action.REVIEW_REPORT)
 
 
+class DocumentAction(models.TextChoices):
+    """What a person can do to the documents of a KA, in any of its states. No step of the decision process:
+    the lifecycle, the flow and the decision mails know nothing of them (hence not in ``Action``); each writes
+    an audit event of its code and never moves the KA's status."""
+
+    UPLOAD = "document_upload", _("Dokument hochladen")
+    REMOVE = "document_remove", _("Dokument entfernen")
+
+
 @dataclass(frozen=True)
 class Rule:
     """Who may do an action: a global role right, an object right on the KA, or either of both."""
@@ -175,7 +186,7 @@ _PROPOSE_STOP = Rule(
     refusal=_("Einstellung oder Überführung schlagen nur die Projektgruppe oder der Strategiezirkel vor."),
 )
 
-RULES: dict[Action, Rule] = {
+RULES: dict[Action | DocumentAction, Rule] = {
     Action.CREATE: Rule(
         global_perm="add_kernaktivitaet",
         refusal=_("Vorschläge legen Projektgruppen, Kompetenzverantwortliche und der Strategiezirkel an."),
@@ -219,6 +230,23 @@ RULES: dict[Action, Rule] = {
             "Sachstandsberichte nehmen der Strategiezirkel oder die Kompetenzverantwortlichen an; "
             "nicht die eigene Projektgruppe."
         ),
+    ),
+    # Upload: the KA's project group (by the right it works on its own KA with), the Kompetenzverantwortlichen
+    # of its Kompetenz and the Strategiezirkel. Remove: the Zirkel any document; the uploader their own while
+    # they may still upload there (may_remove_document). Reading follows the KA's visibility
+    # (governance.selectors.documents), no rule here.
+    DocumentAction.UPLOAD: Rule(
+        global_perm="add_dokument",
+        object_perm="report_kernaktivitaet",
+        kompetenz_perm="oversee_kompetenz",
+        refusal=_(
+            "Dokumente laden die Projektgruppe dieser Kernaktivität, die Kompetenzverantwortlichen ihrer "
+            "Kompetenz und der Strategiezirkel hoch."
+        ),
+    ),
+    DocumentAction.REMOVE: Rule(
+        global_perm="delete_dokument",
+        refusal=_("Ein Dokument entfernen nur, wer es hochgeladen hat, und der Strategiezirkel."),
     ),
 }
 
@@ -302,7 +330,7 @@ def in_project_group_q(user: Any, ka_path: str) -> Q:
 
 def may(
     user: User | AnonymousUser | None,
-    action: Action | str,
+    action: Action | DocumentAction | str,
     ka: Any,
     *,
     on_behalf_of: User | None = None,
@@ -315,7 +343,7 @@ def may(
     than the absent person), the four-eyes rule binds both the deputy and the absent person, and a deputy
     relation only counts when it names exactly these two people for today, so it cannot be passed on.
     """
-    rule = RULES[Action(action)]
+    rule = RULES[DocumentAction(action) if action in DocumentAction.values else Action(action)]
     if user is None or not user.is_authenticated or not user.is_active:
         return Verdict(False, str(INACTIVE_REFUSAL))
     principal = on_behalf_of if on_behalf_of is not None and on_behalf_of.pk != user.pk else user
@@ -361,6 +389,16 @@ def may(
     if rule.not_requester and requester_ids & {user.pk, principal.pk}:
         return Verdict(False, str(REQUESTER_REFUSAL))
     return Verdict(True)
+
+
+def may_remove_document(user: User | AnonymousUser | None, dokument: Dokument) -> Verdict:
+    """May ``user`` remove this document? The Zirkel any (DocumentAction.REMOVE); the person who uploaded it
+    as long as they may still upload to its KA, so that someone who left the project group no longer can."""
+    ka = dokument.kernaktivitaet
+    verdict = may(user, DocumentAction.REMOVE, ka)
+    if verdict or user is None or dokument.hochgeladen_von_id != user.pk:
+        return verdict
+    return Verdict(True) if may(user, DocumentAction.UPLOAD, ka) else verdict
 
 
 def is_deputy(user: User, absent: User | int, today: date | None = None) -> bool:

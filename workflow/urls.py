@@ -2,7 +2,7 @@ from django.urls import path
 
 from governance import converters  # noqa: F401  (registers the ka_code and id converters)
 
-from . import report_views, views
+from . import document_views, report_views, views
 
 app_name = "workflow"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     path("vorschlaege/neu/", views.proposal_create, name="proposal_create"),
     path("vorschlaege/<id:pk>/", views.proposal_edit, name="proposal_edit"),
     path("kernaktivitaeten/<ka_code:code>/antrag/", views.ka_request, name="ka_request"),
+    path("kernaktivitaeten/<ka_code:code>/dokumente/", document_views.dokumente, name="dokumente"),
+    path(
+        "kernaktivitaeten/<ka_code:code>/dokumente/<id:pk>/",
+        document_views.dokument_download,
+        name="dokument_download",
+    ),
 ]

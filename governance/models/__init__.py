@@ -1,5 +1,6 @@
 from .audit import AuditAction, AuditChain, AuditEvent, audit_action_label
 from .bodies import Gremium, Organisationseinheit
+from .documents import Dokument
 from .kernaktivitaet import KaStatus, Kernaktivitaet
 from .reports import Ampel, Statusbericht, StatusberichtState
 from .resolutions import AgendaItem, Consultation, Meeting, Paper, Resolution, ResolutionResult
@@ -30,6 +31,7 @@ __all__ = [
     "AuditChain",
     "AuditEvent",
     "Consultation",
+    "Dokument",
     "Gremium",
     "KaStatus",
     "Kennzahl",

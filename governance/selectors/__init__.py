@@ -1,6 +1,6 @@
 """Reads of the governance domain that are more than a get, each with a fixed number of queries, by job:
-``visibility`` (who sees which KA), ``listing`` (overview, search, paging, the KA page) and ``dashboard``
-(its numbers; the charts are drawn in ``governance.charts``)."""
+``visibility`` (who sees which KA), ``documents`` (which of a KA's documents), ``listing`` (overview, search,
+paging, the KA page) and ``dashboard`` (its numbers; the charts are drawn in ``governance.charts``)."""
 
 from .dashboard import (
     KA_GOAL_2030,
@@ -17,6 +17,7 @@ from .dashboard import (
     tranche_burnup,
     tranche_next_open,
 )
+from .documents import dokument_get_visible, dokument_list_visible
 from .listing import (
     DEFAULT_KA_SORT,
     KA_MAIN_PATH,
@@ -57,6 +58,8 @@ __all__ = [
     "MapKa",
     "MapRow",
     "dashboard_data_version",
+    "dokument_get_visible",
+    "dokument_list_visible",
     "kernaktivitaet_internal_visible",
     "kernaktivitaet_is_public",
     "kernaktivitaet_lifecycle_steps",

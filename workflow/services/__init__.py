@@ -1,11 +1,13 @@
 """Every write of the decision process: keyword-only services, one transaction each, by sub-domain:
 ``proposals`` (proposals and requests), ``tasks`` (claim, release, decide) and ``council`` (resolutions).
-Status reports have their own services in ``workflow.reports``.
+Status reports have their own services in ``workflow.reports``; a KA's documents are uploaded and removed
+in ``documents``.
 
 Views and tasks call these; they call the lifecycle for every status change and the flow for the tasks.
 """
 
 from .council import ADOPTED_RESULTS, Outcome, paper_record_resolution
+from .documents import dokument_remove, dokument_upload
 from .proposals import (
     PROPOSAL_FIELDS,
     kernaktivitaet_create_proposal,
@@ -33,6 +35,8 @@ __all__ = [
     "PROPOSAL_FIELDS",
     "TASK_DONE",
     "Outcome",
+    "dokument_remove",
+    "dokument_upload",
     "kernaktivitaet_create_proposal",
     "kernaktivitaet_propose_completion",
     "kernaktivitaet_propose_stop",
