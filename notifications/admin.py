@@ -17,8 +17,8 @@ class ReminderRuleAdmin(admin.ModelAdmin):
 
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(admin.ModelAdmin):
-    list_display = ["user", "vorab_erinnerungen", "wochenuebersicht"]
-    list_filter = ["vorab_erinnerungen", "wochenuebersicht"]
+    list_display = ["user", "vorab_erinnerungen", "wochenuebersicht", "kommentare"]
+    list_filter = ["vorab_erinnerungen", "wochenuebersicht", "kommentare"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]
 

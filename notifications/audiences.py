@@ -5,6 +5,7 @@ from datetime import date
 
 from governance.models import KaStatus
 from workflow.rights import Role
+from workflow.services.discussion import DISCUSSION_MAIL_CATEGORY
 
 from . import batch
 
@@ -16,7 +17,11 @@ DECISION_ROLE = {
 }
 
 # Categories a person may opt out of, and the preference field that holds the choice.
-OPTIONAL_CATEGORIES = {"vorab": "vorab_erinnerungen", "digest": "wochenuebersicht"}
+OPTIONAL_CATEGORIES = {
+    "vorab": "vorab_erinnerungen",
+    "digest": "wochenuebersicht",
+    DISCUSSION_MAIL_CATEGORY: "kommentare",
+}
 
 
 def with_deputies(reads: batch.Batch, ids: Iterable[int], day: date) -> set[int]:
@@ -42,11 +47,18 @@ def addresses(reads: batch.Batch, ids: Iterable[int], category: str) -> list[str
 
 
 def resolve(
-    reads: batch.Batch, to_ids: Iterable[int], cc_ids: Iterable[int], category: str, day: date
+    reads: batch.Batch,
+    to_ids: Iterable[int],
+    cc_ids: Iterable[int],
+    category: str,
+    day: date,
+    exclude_ids: Iterable[int] = (),
 ) -> tuple[list[str], list[str]]:
-    """Addresses for To and Cc, deputies included, opt-outs removed; nobody twice."""
-    to_all = with_deputies(reads, to_ids, day)
-    cc_all = with_deputies(reads, cc_ids, day) - to_all
+    """Addresses for To and Cc, deputies included, opt-outs removed; nobody twice. ``exclude_ids`` never
+    receive the mail, even as someone's deputy (the writer of a comment)."""
+    excluded = set(exclude_ids)
+    to_all = with_deputies(reads, to_ids, day) - excluded
+    cc_all = with_deputies(reads, cc_ids, day) - to_all - excluded
     to = addresses(reads, to_all, category)
     cc = [address for address in addresses(reads, cc_all, category) if address not in to]
     if not to and cc:

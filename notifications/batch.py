@@ -1,11 +1,11 @@
 """What the mails of one delivery batch read, loaded once for the whole batch.
 
 Before a batch's mails are built, ``emails.build_message.prefetch`` loads everything their kinds read
-(reports, KA, audit events, council sessions, rules, the people behind KA, Kompetenzen and roles, deputies,
-addresses and opt-outs) with a fixed number of queries, whatever the size of the batch. Every read goes
-through the ``Batch`` of the current claim (``outbox.batch_scope``): what the prefetch loaded is served from
-memory, anything else (a row built alone, a test) is loaded by the same bulk loader for just the keys asked,
-so both paths give the same answer.
+(reports, KA, audit events, comments, council sessions, rules, the people behind KA, Kompetenzen and roles,
+deputies, addresses and opt-outs) with a fixed number of queries, whatever the size of the batch. Every read
+goes through the ``Batch`` of the current claim (``outbox.batch_scope``): what the prefetch loaded is served
+from memory, anything else (a row built alone, a test) is loaded by the same bulk loader for just the keys
+asked, so both paths give the same answer.
 """
 
 from collections.abc import Callable, Hashable, Iterable
@@ -18,7 +18,8 @@ from django.db.models import Max
 from governance.models import AuditEvent, Kernaktivitaet, Resolution, Statusbericht
 from outbox.delivery import batch_scope
 from workflow import people
-from workflow.models import DeadlineSettings
+from workflow.discussion_selectors import kommentar_rows
+from workflow.models import DeadlineSettings, Kommentar
 
 from .models import NotificationPreference, ReminderRule
 
@@ -67,6 +68,11 @@ def load_events(ids: set[int]) -> dict[int, AuditEvent]:
     ).in_bulk(ids)
 
 
+def load_kommentare(ids: set[int]) -> dict[int, Kommentar]:
+    """Comments with their KA (and its Kompetenz), author, deputy and version number."""
+    return kommentar_rows().filter(pk__in=ids).select_related("kernaktivitaet__kompetenz").in_bulk()
+
+
 def load_entries(keys: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
     """The latest audit event that brought a KA into a state, by (KA, state)."""
     rows = (
@@ -96,7 +102,7 @@ def load_addresses(ids: set[int]) -> dict[int, str]:
 
 def load_opt_outs(ids: set[int]) -> dict[int, set[str]]:
     """The preference fields each person switched off."""
-    fields = ("vorab_erinnerungen", "wochenuebersicht")
+    fields = ("vorab_erinnerungen", "wochenuebersicht", "kommentare")
     return {
         user: {name for name, on in zip(fields, values, strict=True) if not on}
         for user, *values in NotificationPreference.objects.filter(user_id__in=ids).values_list(
@@ -112,6 +118,7 @@ class Batch:
         self.berichte: Table[int, Statusbericht] = Table(load_berichte)
         self.kas: Table[int, Kernaktivitaet] = Table(load_kas)
         self.events: Table[int, AuditEvent] = Table(load_events)
+        self.kommentare: Table[int, Kommentar] = Table(load_kommentare)
         self.entries: Table[tuple[int, str], int] = Table(load_entries)
         self.sessions: Table[int, date] = Table(load_sessions)
         self.projektgruppen: Table[int, set[int]] = Table(people.load_projektgruppen, set)

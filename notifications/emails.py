@@ -56,6 +56,7 @@ class MailBuilder:
         reads.berichte.load(c.get("statusbericht") for c in contexts)
         reads.kas.load(c.get("kernaktivitaet") for c in contexts)
         reads.entries.load((ka.pk, ka.status) for ka in reads.kas.values.values() if ka is not None)
+        reads.kommentare.load(c.get("kommentar") for c in contexts)
         reads.events.load(
             [c.get("event") for c in contexts]
             + [pk for pk in reads.entries.values.values() if pk is not None]
@@ -63,6 +64,7 @@ class MailBuilder:
         kas = [b.kernaktivitaet for b in reads.berichte.values.values() if b is not None]
         kas += [ka for ka in reads.kas.values.values() if ka is not None]
         kas += [e.kernaktivitaet for e in reads.events.values.values() if e is not None and e.kernaktivitaet]
+        kas += [k.kernaktivitaet for k in reads.kommentare.values.values() if k is not None]
         reads.projektgruppen.load(ka.pk for ka in kas)
         reads.kompetenz_people.load(ka.kompetenz_id for ka in kas)
         reads.sessions.load(ka.pk for ka in kas if ka.status == KaStatus.COUNCIL)
@@ -88,7 +90,9 @@ class MailBuilder:
             raise prepared
         if prepared is None:
             return None
-        to, cc = audiences.resolve(reads, prepared.to_ids, prepared.cc_ids, row.category, today)
+        to, cc = audiences.resolve(
+            reads, prepared.to_ids, prepared.cc_ids, row.category, today, prepared.exclude_ids
+        )
         if not to:
             return None
         return _render(row, prepared, to, cc, today, reads.settings.sender)

@@ -9,5 +9,9 @@ from .models import NotificationPreference
 class PreferenceForm(AccessibleFormMixin, forms.ModelForm):
     class Meta:
         model = NotificationPreference
-        fields = ["vorab_erinnerungen", "wochenuebersicht"]
-        widgets = {"vorab_erinnerungen": CheckboxInput, "wochenuebersicht": CheckboxInput}
+        fields = ["vorab_erinnerungen", "wochenuebersicht", "kommentare"]
+        widgets = {
+            "vorab_erinnerungen": CheckboxInput,
+            "wochenuebersicht": CheckboxInput,
+            "kommentare": CheckboxInput,
+        }

@@ -18,6 +18,7 @@ from governance.selectors import statusbericht_overdue_list
 from outbox.delivery import Skip
 from outbox.models import OutboxMessage
 from workflow import deadlines
+from workflow.models import KOMMENTAR_MAX
 from workflow.rights import Role
 
 from . import audiences, links, sentences
@@ -31,6 +32,8 @@ class Prepared:
     to_ids: set[int]
     cc_ids: set[int] = field(default_factory=set)
     context: dict[str, Any] = field(default_factory=dict)
+    # Never among the recipients, not even as a deputy of one of them.
+    exclude_ids: set[int] = field(default_factory=set)
 
 
 Preparer = Callable[[OutboxMessage, date, Batch], Prepared | None]
@@ -275,3 +278,32 @@ def _report_reviewed(row: OutboxMessage, today: date, reads: Batch) -> Prepared 
         return None
     context["angenommen"] = context["state"] == StatusberichtState.ACCEPTED
     return Prepared(set(row.to_users), set(row.cc_users), context)
+
+
+def _stored_text(value: str, limit: int) -> str:
+    """A stored text as a mail may carry it: no NUL characters (mail servers refuse them), at most ``limit``
+    characters (a text stored past the form's limit does not make a mail of a megabyte)."""
+    text = value.replace("\x00", "")
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+@preparer("ka_kommentar")
+def _ka_comment(row: OutboxMessage, today: date, reads: Batch) -> Prepared | None:
+    kommentar = reads.kommentare.get(row.context["kommentar"])
+    if kommentar is None:
+        return None
+    ka = kommentar.kernaktivitaet
+    writers = {kommentar.author_id} | ({kommentar.on_behalf_of_id} if kommentar.on_behalf_of_id else set())
+    return Prepared(
+        to_ids=set(row.to_users) - writers,
+        cc_ids=set(row.cc_users) - writers,
+        exclude_ids=writers,
+        context={
+            "ka": ka,
+            "kommentar": kommentar,
+            # Internal people only, as a decision's reason: the mail carries the comment, as that mail does.
+            "text": _stored_text(kommentar.text, KOMMENTAR_MAX),
+            "fassung": kommentar.steckbrief_version.nummer if kommentar.steckbrief_version else None,
+            "link": f"{links.kernaktivitaet_url(ka.code, ka.pk)}#diskussion",
+        },
+    )

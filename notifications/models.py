@@ -68,6 +68,11 @@ class NotificationPreference(models.Model):
         _("Erinnerungen vor einer Frist"), default=True, help_text=_("z. B. 14 und 3 Tage vor der Fälligkeit")
     )
     wochenuebersicht = models.BooleanField(_("wöchentliche Übersicht"), default=True)
+    kommentare = models.BooleanField(
+        _("Kommentare zu Vorschlägen"),
+        default=True,
+        help_text=_("wenn jemand einen Vorschlag kommentiert, den Sie vorbereiten, prüfen oder entscheiden"),
+    )
 
     class Meta:
         verbose_name = _("Mail-Einstellung")

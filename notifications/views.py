@@ -26,6 +26,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             actor=user,
             vorab_erinnerungen=form.cleaned_data["vorab_erinnerungen"],
             wochenuebersicht=form.cleaned_data["wochenuebersicht"],
+            kommentare=form.cleaned_data["kommentare"],
         )
         messages.success(request, _("Ihre Mail-Einstellungen sind gespeichert."))
         return redirect("notifications:preferences")

@@ -5,8 +5,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
+
+from governance.inputs import REASON_MAX, text_limit
 
 
 def validate_sender(value: str) -> None:
@@ -172,3 +175,61 @@ class KaProcess(Process):
     class Meta:
         verbose_name = _("Entscheidungsprozess")
         verbose_name_plural = _("Entscheidungsprozesse")
+
+
+# A comment is read in the discussion and travels by mail, as a reason does: bounded like one.
+KOMMENTAR_MAX = REASON_MAX
+
+
+class Kommentar(models.Model):
+    """A comment in the discussion of a KA while it is prepared (internal, never public). It is about the
+    Steckbrief version that was the latest when it was written, or about the draft before the first one.
+    Nobody edits or deletes a comment: the discussion is part of the record of the preparation."""
+
+    kernaktivitaet = models.ForeignKey(
+        "governance.Kernaktivitaet",
+        models.PROTECT,
+        related_name="kommentare",
+        verbose_name=_("Kernaktivität"),
+    )
+    steckbrief_version = models.ForeignKey(
+        "governance.SteckbriefVersion",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("zur Fassung"),
+        help_text=_("Leer: zum Entwurf vor der ersten Einreichung"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("verfasst von")
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("in Vertretung für"),
+    )
+    text = models.TextField(_("Kommentar"), **text_limit(KOMMENTAR_MAX))
+    created_at = models.DateTimeField(_("geschrieben am"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Kommentar")
+        verbose_name_plural = _("Kommentare")
+        ordering = ["kernaktivitaet", "created_at", "pk"]
+        indexes = [
+            models.Index(fields=["kernaktivitaet", "created_at", "id"], name="kommentar_ka_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="kommentar_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kernaktivitaet_id}: {self.text[:40]}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("A comment is never changed.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -143,12 +143,21 @@ class DocumentAction(models.TextChoices):
     REMOVE = "document_remove", _("Dokument entfernen")
 
 
+class DiscussionAction(models.TextChoices):
+    """Taking part in the discussion of a KA in preparation. No step of the decision process either (hence
+    not in ``Action``): it never moves the KA's status and writes no audit event."""
+
+    COMMENT = "add_comment", _("Kommentar schreiben")
+
+
 @dataclass(frozen=True)
 class Rule:
     """Who may do an action: a global role right, an object right on the KA, or either of both."""
 
     refusal: Promise
     global_perm: str | None = None
+    # Further global rights, each granting the action as well (the discussion: the Zirkel or the board).
+    more_global_perms: tuple[str, ...] = ()
     object_perm: str | None = None
     # An object right on the KA's Kompetenz (the Kompetenzverantwortliche).
     kompetenz_perm: str | None = None
@@ -186,7 +195,15 @@ _PROPOSE_STOP = Rule(
     refusal=_("Einstellung oder Überführung schlagen nur die Projektgruppe oder der Strategiezirkel vor."),
 )
 
-RULES: dict[Action | DocumentAction, Rule] = {
+
+def _action_of(action: str) -> Action | DocumentAction | DiscussionAction:
+    for kind in (DocumentAction, DiscussionAction):
+        if action in kind.values:
+            return kind(action)
+    return Action(action)
+
+
+RULES: dict[Action | DocumentAction | DiscussionAction, Rule] = {
     Action.CREATE: Rule(
         global_perm="add_kernaktivitaet",
         refusal=_("Vorschläge legen Projektgruppen, Kompetenzverantwortliche und der Strategiezirkel an."),
@@ -221,6 +238,18 @@ RULES: dict[Action | DocumentAction, Rule] = {
     Action.SUBMIT_REPORT: Rule(
         object_perm="report_kernaktivitaet",
         refusal=_("Nur die Projektgruppe dieser Kernaktivität kann ihren Sachstand berichten."),
+    ),
+    # The discussion of a KA in preparation: its project group and the people who review and decide it.
+    # Only while it is prepared (KaStatus.in_preparation); the service checks the state.
+    DiscussionAction.COMMENT: Rule(
+        global_perm="review_proposal",
+        more_global_perms=("decide_kernaktivitaet",),
+        object_perm="view_internal_kernaktivitaet",
+        kompetenz_perm="oversee_kompetenz",
+        refusal=_(
+            "Kommentieren können die Projektgruppe, der Strategiezirkel, die Kompetenzverantwortlichen "
+            "und der Verwaltungsvorstand."
+        ),
     ),
     Action.REVIEW_REPORT: Rule(
         global_perm="accept_statusbericht",
@@ -294,9 +323,9 @@ def held_permissions(user: User | AnonymousUser) -> set[str]:
     return cached
 
 
-def _global_perm_exists(codename: str) -> Exists:
+def _global_perm_exists(*codenames: str) -> Exists:
     return Exists(
-        Permission.objects.filter(content_type__app_label="governance", codename=codename).filter(
+        Permission.objects.filter(content_type__app_label="governance", codename__in=codenames).filter(
             Q(user=OuterRef("pk")) | Q(group__user=OuterRef("pk"))
         )
     )
@@ -330,7 +359,7 @@ def in_project_group_q(user: Any, ka_path: str) -> Q:
 
 def may(
     user: User | AnonymousUser | None,
-    action: Action | DocumentAction | str,
+    action: Action | DocumentAction | DiscussionAction | str,
     ka: Any,
     *,
     on_behalf_of: User | None = None,
@@ -343,14 +372,14 @@ def may(
     than the absent person), the four-eyes rule binds both the deputy and the absent person, and a deputy
     relation only counts when it names exactly these two people for today, so it cannot be passed on.
     """
-    rule = RULES[DocumentAction(action) if action in DocumentAction.values else Action(action)]
+    rule = RULES[_action_of(action)]
     if user is None or not user.is_authenticated or not user.is_active:
         return Verdict(False, str(INACTIVE_REFUSAL))
     principal = on_behalf_of if on_behalf_of is not None and on_behalf_of.pk != user.pk else user
     ka_pk = ka.pk if ka is not None else None
     annotations: dict[str, Any] = {}
     if rule.global_perm:
-        annotations["has_global"] = _global_perm_exists(rule.global_perm)
+        annotations["has_global"] = _global_perm_exists(rule.global_perm, *rule.more_global_perms)
     if rule.object_perm and ka_pk is not None:
         annotations["has_object"] = _object_perm_exists(rule.object_perm, ka_pk)
     if rule.kompetenz_perm and ka is not None:

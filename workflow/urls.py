@@ -2,7 +2,7 @@ from django.urls import path
 
 from governance import converters  # noqa: F401  (registers the ka_code and id converters)
 
-from . import document_views, report_views, views
+from . import discussion_views, document_views, report_views, views
 
 app_name = "workflow"
 
@@ -21,4 +21,5 @@ urlpatterns = [
         document_views.dokument_download,
         name="dokument_download",
     ),
+    path("kernaktivitaeten/<ka_code:code>/diskussion/", discussion_views.discussion, name="discussion"),
 ]

@@ -45,6 +45,11 @@ class KaStatus(models.TextChoices):
         return (cls.ZIRKEL_REVIEW, cls.BOARD_DECISION, cls.COUNCIL)
 
     @classmethod
+    def in_preparation(cls) -> tuple["KaStatus", ...]:
+        """Prepared inside the administration, up to the council's resolution (the discussion is open)."""
+        return (cls.PROPOSED, cls.ZIRKEL_REVIEW, cls.BOARD_DECISION, cls.COUNCIL)
+
+    @classmethod
     def public(cls) -> tuple["KaStatus", ...]:
         """Shown to the public (a rejection only when the council rejected it, see governance.selectors)."""
         return (cls.COUNCIL, cls.RUNNING, cls.DONE, cls.STOPPED, cls.MERGED)

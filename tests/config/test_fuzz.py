@@ -427,6 +427,7 @@ def test_every_url_pattern_is_reached(world: World) -> None:
     for expected in (
         "/",
         "/kernaktivitaeten/<code>/antrag/",
+        "/kernaktivitaeten/<code>/diskussion/",
         "/aufgaben/ratsbeschluss/",
         "/admin/governance/kernaktivitaet/<object_id>/change/",
         "/anmelden/",
@@ -590,7 +591,23 @@ FORMS: dict[str, Form] = {
     "preferences": Form(
         "projektgruppe",
         lambda w: "/mail-einstellungen/",
-        lambda w: {"vorab_erinnerungen": ["on", ""], "wochenuebersicht": ["on", ""]},
+        lambda w: {
+            "vorab_erinnerungen": ["on", ""],
+            "wochenuebersicht": ["on", ""],
+            "kommentare": ["on", ""],
+        },
+    ),
+    "discussion": Form(
+        "projektgruppe",
+        lambda w: f"/kernaktivitaeten/{w.proposal.code}/diskussion/",
+        lambda w: {
+            "kommentar-text": ["Bitte die Kennzahlen prüfen"],
+            "next": [
+                f"/vorschlaege/{w.proposal.pk}/",
+                f"/aufgaben/{w.review_task.pk}/",
+                "https://evil.example/",
+            ],
+        },
     ),
     "overview_filters": Form(
         "anonymous",
@@ -674,6 +691,10 @@ def test_form_refuses_hostile_values_in_german_and_writes_nothing(
         ("statusbericht_submit", {"text_oeffentlich": MEGABYTE}, "höchstens 10000 Zeichen"),
         ("statusbericht_submit", {"fortschritt_prozent": "9223372036854775808"}, "ganze Zahl von 0 bis 100"),
         ("statusbericht_review", {"decision": "return", "reason": "x" * 2001}, "höchstens 2000 Zeichen"),
+        ("discussion", {"kommentar-text": "\x00"}, "Nullzeichen"),
+        ("discussion", {"kommentar-text": "a\x00b"}, "Nullzeichen"),
+        ("discussion", {"kommentar-text": MEGABYTE}, "höchstens 2000 Zeichen"),
+        ("discussion", {"kommentar-text": " \u202e "}, "Bitte schreiben Sie einen Kommentar."),
     ],
 )
 def test_named_refusal_is_german_and_writes_nothing(

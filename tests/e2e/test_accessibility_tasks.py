@@ -151,3 +151,35 @@ def test_claim_puts_the_focus_on_the_decision(page: Any, live_server: Any, world
     page.wait_for_url(f"**/aufgaben/{task.pk}/#aufgabe")
     assert page.evaluate("document.activeElement && document.activeElement.id") == "aufgabe"
     assert_accessible(page, "task page after a claim")
+
+
+def test_discussion_empty_filled_with_errors_and_after_a_comment(
+    page: Any, live_server: Any, world: dict[str, Any]
+) -> None:
+    ka = world["ka"]
+    sign_in(page, live_server, world["zirkel"])
+    ka_page = f"/kernaktivitaeten/{ka.code}/"
+    visit(page, ka_page)
+    assert page.locator("#diskussion").count() == 1
+    assert_accessible(page, "KA page with an empty discussion")
+    services.kommentar_add(
+        actor=world["lead"], kernaktivitaet=ka, text="Die Kennzahlen folgen.\nBis Freitag."
+    )
+    services.kommentar_add(
+        actor=world["vorstand"], kernaktivitaet=ka, text="<b>Bitte</b> die Risiken nennen."
+    )
+    visit(page, ka_page)
+    assert page.locator("#diskussion ~ ol .timeline__item").count() == 2
+    assert_accessible(page, "KA page with comments")
+    send = page.locator("form[action$='/diskussion/'] button[type=submit]")
+    with page.expect_navigation():
+        send.click()
+    assert page.locator("#error-summary").count() == 1
+    assert page.locator("[aria-invalid=true]").count() == 1
+    assert_accessible(page, "discussion with an error")
+    page.locator("textarea[name='kommentar-text']").fill("Einverstanden.")
+    with page.expect_navigation():
+        page.locator("form[action$='/diskussion/'] button[type=submit]").click()
+    assert page.url.endswith(f"{ka_page}#diskussion")
+    assert page.locator("#diskussion ~ ol .timeline__item").count() == 3
+    assert_accessible(page, "KA page after a comment")

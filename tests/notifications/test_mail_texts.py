@@ -349,4 +349,5 @@ def test_mail_kinds_are_all_covered() -> None:
         "ka_entscheidung",
         "bericht_eingereicht",
         "bericht_geprueft",
+        "ka_kommentar",
     }

@@ -14,6 +14,7 @@ from governance.models import AuditEvent, Kernaktivitaet, ResolutionResult
 from tests.people import make_ka, make_user
 from workflow import services
 from workflow.grants import kernaktivitaet_set_projektgruppe
+from workflow.models import Kommentar
 from workflow.rights import REPORT_ACTIONS, Action, Role
 
 from .helpers import open_task
@@ -144,6 +145,35 @@ def test_rights_matrix(action, role, own, people, kompetenz, proposal, running):
         assert not isinstance(refusal.value, MovedOn)
         assert refusal.value.message
         assert snapshot(ka) == before
+
+
+def comment_expected(role: Role, own: bool) -> bool:
+    """The discussion of a proposal: its project group, the Zirkel and the board (the Kompetenzverantwortliche
+    of its own Kompetenz too, see tests/workflow/test_discussion.py; this tester oversees none)."""
+    return own or role in (Role.STRATEGIEZIRKEL, Role.VERWALTUNGSVORSTAND)
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own", "other"])
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+def test_rights_matrix_of_the_discussion(role, own, people, proposal):
+    user = make_user("tester", role)
+    if own:
+        members = [*proposal.projektgruppe.all(), user]
+        kernaktivitaet_set_projektgruppe(
+            kernaktivitaet=proposal, projektleitung=proposal.projektleitung, mitglieder=members
+        )
+    before = (Kommentar.objects.count(), snapshot(proposal))
+    if comment_expected(role, own):
+        kommentar = services.kommentar_add(actor=user, kernaktivitaet=proposal, text="Frage")
+        assert (kommentar.author, kommentar.kernaktivitaet) == (user, proposal)
+        # A comment moves nothing: no status, no audit event, no task.
+        assert snapshot(proposal) == before[1]
+    else:
+        with pytest.raises(Refused) as refusal:
+            services.kommentar_add(actor=user, kernaktivitaet=proposal, text="Frage")
+        assert not isinstance(refusal.value, MovedOn)
+        assert refusal.value.message
+        assert (Kommentar.objects.count(), snapshot(proposal)) == before
 
 
 def test_completion_proposer_cannot_confirm_even_as_zirkel(people, running):

@@ -1,5 +1,6 @@
 """Every write of the decision process: keyword-only services, one transaction each, by sub-domain:
-``proposals`` (proposals and requests), ``tasks`` (claim, release, decide) and ``council`` (resolutions).
+``proposals`` (proposals and requests), ``tasks`` (claim, release, decide), ``council`` (resolutions) and
+``discussion`` (comments on a KA in preparation).
 Status reports have their own services in ``workflow.reports``; a KA's documents are uploaded and removed
 in ``documents``.
 
@@ -7,6 +8,7 @@ Views and tasks call these; they call the lifecycle for every status change and 
 """
 
 from .council import ADOPTED_RESULTS, Outcome, paper_record_resolution
+from .discussion import kommentar_add
 from .documents import dokument_remove, dokument_upload
 from .proposals import (
     PROPOSAL_FIELDS,
@@ -42,6 +44,7 @@ __all__ = [
     "kernaktivitaet_propose_stop",
     "kernaktivitaet_submit",
     "kernaktivitaet_update_proposal",
+    "kommentar_add",
     "open_task",
     "paper_record_resolution",
     "process_requesters",
