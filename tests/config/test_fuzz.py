@@ -22,6 +22,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -31,7 +32,7 @@ from hypothesis import strategies as st
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from governance.models import Kernaktivitaet, Kompetenz, Statusbericht, StatusberichtState, Tranche
+from governance.models import Dokument, Kernaktivitaet, Kompetenz, Statusbericht, StatusberichtState, Tranche
 from tests.otp import verify_second_factor
 from tests.people import make_ka, make_user
 from workflow import services
@@ -48,6 +49,7 @@ SETTINGS = {
 }
 
 MEGABYTE = "x" * 1_000_000
+FUZZ_PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 FIXED_HOSTILE = [
     "",
     "\x00",
@@ -167,6 +169,7 @@ class World:
     due: Statusbericht
     submitted: Statusbericht
     kompetenz: Kompetenz
+    dokument: Dokument
     clients: dict[str, Client] = field(default_factory=dict)
 
     def client(self, role: str) -> Client:
@@ -196,6 +199,8 @@ def world(db: None, settings: Any) -> World:
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        # Uploads that get through are kept in memory: a rolled-back request leaves no file on a disk.
+        "dokumente": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     }
     role_groups_ensure()
     users = {
@@ -238,6 +243,13 @@ def world(db: None, settings: Any) -> World:
         due=due,
         submitted=submitted,
         kompetenz=kompetenz,
+        # An internal document of the proposal, uploaded by its project group.
+        dokument=services.dokument_upload(
+            actor=pg,
+            kernaktivitaet=proposal,
+            uploaded_file=SimpleUploadedFile("Plan.pdf", FUZZ_PDF),
+            oeffentlich=False,
+        ),
     )
 
 
@@ -385,6 +397,8 @@ def path_values(world: World, route: str, name: str) -> list[str]:
         real = [world.due.pk, world.submitted.pk]
     elif route.startswith("/vorschlaege/"):
         real = [world.proposal.pk]
+    elif route.startswith("/kernaktivitaeten/<code>/dokumente/") and name == "pk":
+        real = [world.dokument.pk]
     elif name == "code":
         real = [world.proposal.code, world.running.code]
     elif route.startswith("/admin/") and name in ("object_id", "object_pk"):
@@ -427,6 +441,8 @@ def test_every_url_pattern_is_reached(world: World) -> None:
     for expected in (
         "/",
         "/kernaktivitaeten/<code>/antrag/",
+        "/kernaktivitaeten/<code>/dokumente/",
+        "/kernaktivitaeten/<code>/dokumente/<pk>/",
         "/kernaktivitaeten/<code>/diskussion/",
         "/aufgaben/ratsbeschluss/",
         "/admin/governance/kernaktivitaet/<object_id>/change/",
@@ -609,6 +625,13 @@ FORMS: dict[str, Form] = {
             ],
         },
     ),
+    # Sent as a plain form: the file is missing, or the op removes the world's document; the file itself is
+    # fuzzed by test_hostile_uploads_are_refused_in_german_and_write_nothing below.
+    "dokumente": Form(
+        "projektgruppe",
+        lambda w: f"/kernaktivitaeten/{w.proposal.code}/dokumente/",
+        lambda w: {"oeffentlich": ["on", ""], "op": ["remove", "upload"], "dokument": [str(w.dokument.pk)]},
+    ),
     "overview_filters": Form(
         "anonymous",
         lambda w: "/kernaktivitaeten/",
@@ -718,3 +741,111 @@ def test_form_fuzz_heavy(world: World, name: str, data: st.DataObject) -> None:
     role = data.draw(st.sampled_from(ROLES), label="role")
     outcome = send(world, role, form.method, form.url(world), data.draw(form_fields(world, form)))
     check(outcome, f"{name} as {role}")
+
+
+# --- hostile files ------
+
+FUZZ_PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+UPLOAD_BOUNDARY = "fuzzboundary7MA4YWxkTrZu0gW"
+
+
+def multipart(filename: str, content: bytes, fields: dict[str, str]) -> bytes:
+    """A multipart body as a careless or hostile client sends it: the file name as it is (lone surrogates
+    as their bytes), no escaping."""
+    dash = f"--{UPLOAD_BOUNDARY}".encode()
+    parts = [
+        dash + f'\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    header = b'\r\nContent-Disposition: form-data; name="datei"; filename="'
+    header += filename.encode("utf-8", "surrogatepass")
+    header += b'"\r\nContent-Type: application/pdf\r\n\r\n'
+    parts.append(dash + header + content + b"\r\n")
+    return b"".join(parts) + dash + b"--\r\n"
+
+
+def send_upload(
+    world: World, role: str, url: str, filename: str, content: bytes
+) -> tuple[Outcome, list[str]]:
+    """One upload in a savepoint that is rolled back, like ``send``; also the names of the documents the
+    request created (read before the rollback)."""
+    client = world.client(role)
+    known = set(Dokument.objects.values_list("pk", flat=True))
+    wrote: list[str] = []
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if WRITES.match(sql) and not any(table in sql for table in UNTRACKED):
+            wrote.append(sql)
+        return execute(sql, params, many, context)
+
+    after = ""
+    with transaction.atomic(), connection.execute_wrapper(watch):
+        response = client.generic(
+            "POST",
+            url,
+            multipart(filename, content, {"oeffentlich": "on"}),
+            content_type=f"multipart/form-data; boundary={UPLOAD_BOUNDARY}",
+        )
+        created = list(Dokument.objects.exclude(pk__in=known).values_list("name", flat=True))
+        if wrote:
+            after = fingerprint()
+        transaction.set_rollback(True)
+    changed = bool(wrote) and fingerprint() != after
+    body = response.content.decode("utf-8", "replace")
+    return Outcome(response.status_code, body, response.get("Location", ""), changed), created
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "message"),
+    [
+        ("leer.pdf", b"", "Datei ist leer"),
+        (
+            "Bericht.pdf",
+            b"Kein PDF, nur Text mit der Endung .pdf",
+            "Diese Art von Datei wird nicht angenommen",
+        ),
+        ("Bild.pdf", FUZZ_PNG, "Der Dateiname passt nicht zum Inhalt"),
+        ("../../etc/passwd", FUZZ_PDF, "Der Dateiname passt nicht zum Inhalt"),
+        ("\u202efdp.exe", FUZZ_PDF, "Der Dateiname passt nicht zum Inhalt"),
+        ("Bericht.pdf", FUZZ_PDF + b"0" * 5000, "Die Datei ist zu groß"),
+        ("", FUZZ_PDF, "Dieses Feld ist zwingend erforderlich"),
+        ("<script>alert(1)</script>.html", b"<script>alert(1)</script>", "nicht angenommen"),
+    ],
+)
+def test_hostile_uploads_are_refused_in_german_and_write_nothing(
+    world: World, settings: Any, filename: str, content: bytes, message: str
+) -> None:
+    settings.DOKUMENT_MAX_BYTES = settings.UPLOAD_MAX_BYTES = 4096
+    url = f"/kernaktivitaeten/{world.proposal.code}/dokumente/"
+    outcome, created = send_upload(world, "projektgruppe", url, filename, content)
+    check(outcome, f"upload {filename!r}")
+    assert outcome.status == 400, outcome.body[:2000]
+    assert message in outcome.body
+    assert "Bitte prüfen Sie Ihre Angaben" in outcome.body
+    assert created == [] and not outcome.changed
+
+
+@pytest.mark.parametrize(
+    ("filename", "kept"),
+    [
+        ("a\x00b.pdf", "ab.pdf"),
+        # Django cuts a long name to 255 characters, the product to 200; a name beyond Django's header limit
+        # is refused with the German page of a bad request.
+        ("y" * 400 + ".pdf", "y" * 196 + ".pdf"),
+        ("x" * 20000 + ".pdf", None),
+        ("\ud800 Bericht.pdf", None),
+        ("C:\\Users\\x\\Plan.pdf", "Plan.pdf"),
+    ],
+)
+def test_a_hostile_name_of_a_good_file_is_cleaned_or_refused(
+    world: World, filename: str, kept: str | None
+) -> None:
+    """A NUL, a huge name or folders in the name of a real PDF: kept as a clean name, or refused in German;
+    never a server error."""
+    url = f"/kernaktivitaeten/{world.proposal.code}/dokumente/"
+    for role in ROLES:
+        outcome, created = send_upload(world, role, url, filename, FUZZ_PDF)
+        check(outcome, f"upload {filename!r} as {role}")
+        if role == "projektgruppe" and kept is not None:
+            assert (outcome.status, created) == (302, [kept])
+        assert all("\x00" not in name and len(name) <= 200 for name in created)

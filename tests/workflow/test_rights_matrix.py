@@ -6,13 +6,14 @@
 from datetime import date, datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from core.errors import MovedOn, Refused
-from governance.models import AuditEvent, Kernaktivitaet, ResolutionResult
+from governance.models import AuditEvent, Dokument, Kernaktivitaet, ResolutionResult
 from tests.people import make_ka, make_user
-from workflow import services
+from workflow import rights, services
 from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.models import Kommentar
 from workflow.rights import REPORT_ACTIONS, Action, Role
@@ -309,3 +310,59 @@ def test_zirkel_edits_during_review_the_project_group_no_longer(people, proposal
     assert Kernaktivitaet.objects.get(pk=proposal.pk).smart_ziele == "präziser"
     with pytest.raises(MovedOn):
         services.kernaktivitaet_update_proposal(actor=people.pg, kernaktivitaet=proposal, titel="zu spät")
+
+
+DOCUMENT_ACTIONS = list(rights.DocumentAction)
+
+
+def document_expected(action: rights.DocumentAction, role: Role, own: bool) -> bool:
+    """Upload: the KA's project group, the Strategiezirkel and the Kompetenzverantwortlichen of its Kompetenz
+    (this tester oversees none: tests/workflow/test_documents.py has them). Removal of a document the project
+    group's lead uploaded: the Zirkel (the tester is never the uploader; the uploader's own removal is there
+    too)."""
+    if action == rights.DocumentAction.UPLOAD:
+        return own or role == Role.STRATEGIEZIRKEL
+    return role == Role.STRATEGIEZIRKEL
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own", "other"])
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+@pytest.mark.parametrize("action", DOCUMENT_ACTIONS, ids=[a.value for a in DOCUMENT_ACTIONS])
+def test_rights_matrix_of_the_documents(action, role, own, people, running, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "dokumente": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+
+    def pdf():
+        return SimpleUploadedFile("Plan.pdf", b"%PDF-1.7\n%%EOF\n")
+
+    dokument = services.dokument_upload(
+        actor=people.pg, kernaktivitaet=running, uploaded_file=pdf(), oeffentlich=False
+    )
+    if action == rights.DocumentAction.UPLOAD:
+        do = lambda user: services.dokument_upload(  # noqa: E731
+            actor=user, kernaktivitaet=running, uploaded_file=pdf(), oeffentlich=True
+        )
+    else:
+        do = lambda user: services.dokument_remove(actor=user, dokument=dokument)  # noqa: E731
+    user = make_user("tester", role)
+    if own:
+        members = [*running.projektgruppe.all(), user]
+        kernaktivitaet_set_projektgruppe(
+            kernaktivitaet=running, projektleitung=running.projektleitung, mitglieder=members
+        )
+    before = (snapshot(running), list(Dokument.objects.values_list("pk", flat=True)))
+    if document_expected(action, role, own):
+        do(user)
+        event = AuditEvent.objects.order_by("-pk").first()
+        assert event is not None
+        assert (event.action, event.actor) == (action.value, user)
+        # A document moves no status.
+        assert snapshot(running)[0] == before[0][0]
+    else:
+        with pytest.raises(Refused) as refusal:
+            do(user)
+        assert not isinstance(refusal.value, MovedOn)
+        assert refusal.value.message
+        assert (snapshot(running), list(Dokument.objects.values_list("pk", flat=True))) == before
