@@ -3,9 +3,14 @@
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from tests.e2e.conftest import axe_violations, format_violations
 from tests.e2e.data import ka_history
+from tests.people import make_ka, make_kompetenz, make_user
+from workflow import services
+from workflow.rights import Role
 
 pytestmark = pytest.mark.browser
 
@@ -95,3 +100,45 @@ def test_not_found_page_is_accessible(page: Any) -> None:
     assert response is not None and response.status == 404
     violations = axe_violations(page)
     assert not violations, format_violations(violations)
+
+
+def test_documents_page_is_accessible(page: Any, live_server: Any, settings: Any, tmp_path: Any) -> None:
+    """The documents page of a KA with its list, its upload form and the form's error, and the KA page's
+    section of documents, for a member of the project group."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "dokumente": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "dokumente")},
+        },
+    }
+    lead = make_user("projektleitung_dokumente", Role.PROJEKTGRUPPE)
+    ka = make_ka(make_kompetenz(), lead=lead)
+    for name, public in (("Projektplan.pdf", False), ("Faltblatt.pdf", True)):
+        services.dokument_upload(
+            actor=lead,
+            kernaktivitaet=ka,
+            uploaded_file=SimpleUploadedFile(name, b"%PDF-1.7\n%%EOF\n"),
+            oeffentlich=public,
+        )
+    client = Client()
+    client.force_login(lead)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    documents = f"/kernaktivitaeten/{ka.code}/dokumente/"
+    assert_accessible(page, documents)
+    with page.expect_navigation():
+        page.click("form[enctype='multipart/form-data'] button[type=submit]")
+    page.wait_for_selector("#error-summary")
+    violations = axe_violations(page)
+    assert not violations, format_violations(violations)
+    (tmp_path / "kein.pdf").write_bytes(b"Kein PDF")
+    page.set_input_files("#id_datei", str(tmp_path / "kein.pdf"))
+    with page.expect_navigation():
+        page.click("form[enctype='multipart/form-data'] button[type=submit]")
+    assert page.locator("#id_datei-error").count() == 1
+    violations = axe_violations(page)
+    assert not violations, format_violations(violations)
+    assert_accessible(page, f"/kernaktivitaeten/{ka.code}/")
+    assert page.locator("#documents-heading").count() == 1
