@@ -1,5 +1,5 @@
-"""What a document is, told by its content: the accepted kinds by their bytes, everything else refused, and the
-name kept for a download free of folders, control characters and excess length."""
+"""What a document is, told by its content: the accepted kinds by their bytes, everything else refused, and
+the name kept for a download free of folders, control characters and excess length."""
 
 import io
 import zipfile

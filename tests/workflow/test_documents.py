@@ -198,7 +198,6 @@ def test_removal_deletes_row_and_file_and_the_audit_trail_keeps_both_events(
     dokument = services.dokument_upload(
         actor=people.pg, kernaktivitaet=running, uploaded_file=upload("Alt.pdf"), oeffentlich=True
     )
-    stored = dokument.datei.name
     with django_capture_on_commit_callbacks(execute=True):
         services.dokument_remove(actor=people.pg, dokument=dokument)
     assert not Dokument.objects.exists()

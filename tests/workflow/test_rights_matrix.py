@@ -340,12 +340,15 @@ def test_rights_matrix_of_the_documents(action, role, own, people, running, sett
     dokument = services.dokument_upload(
         actor=people.pg, kernaktivitaet=running, uploaded_file=pdf(), oeffentlich=False
     )
-    if action == rights.DocumentAction.UPLOAD:
-        do = lambda user: services.dokument_upload(  # noqa: E731
-            actor=user, kernaktivitaet=running, uploaded_file=pdf(), oeffentlich=True
-        )
-    else:
-        do = lambda user: services.dokument_remove(actor=user, dokument=dokument)  # noqa: E731
+
+    def do(user):
+        if action == rights.DocumentAction.UPLOAD:
+            services.dokument_upload(
+                actor=user, kernaktivitaet=running, uploaded_file=pdf(), oeffentlich=True
+            )
+        else:
+            services.dokument_remove(actor=user, dokument=dokument)
+
     user = make_user("tester", role)
     if own:
         members = [*running.projektgruppe.all(), user]
