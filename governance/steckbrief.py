@@ -60,9 +60,9 @@ def _person(user: Any) -> str:
 def steckbrief_queryset() -> Any:
     """KA with everything the document reads, in a fixed number of queries."""
     return Kernaktivitaet.objects.select_related(
-        "kompetenz", "schwerpunkt", "linienverantwortung", "projektleitung", "steckbrief"
+        "kompetenz", "schwerpunkt", "linienverantwortung", "steckbrief__projektleitung"
     ).prefetch_related(
-        "projektgruppe",
+        "steckbrief__mitglieder",
         "steckbrief__querschnittswirkungen__querschnittsthema",
         "steckbrief__kennzahlen",
         "steckbrief__meilensteine",
@@ -71,9 +71,14 @@ def steckbrief_queryset() -> Any:
 
 
 def snapshot(ka: Kernaktivitaet) -> dict[str, Any]:
-    """The Steckbrief of ``ka`` as one document (read ``ka`` through ``steckbrief_queryset``)."""
+    """The Steckbrief of ``ka`` as one document (read ``ka`` through ``steckbrief_queryset``).
+
+    Besides the fields it keeps the ids of the planned lead and members (``ORGANISATION_IDS``): the council's
+    resolution gives the project group's rights to the people of the version it adopted."""
     profile: Steckbrief | None = getattr(ka, "steckbrief", None)
     wirkungen = list(profile.querschnittswirkungen.all()) if profile else []
+    lead = profile.projektleitung if profile else None
+    members = sorted(profile.mitglieder.all(), key=lambda user: user.pk) if profile else []
     return {
         "titel": ka.titel,
         "kompetenz": ka.kompetenz.name,
@@ -121,9 +126,11 @@ def snapshot(ka: Kernaktivitaet) -> dict[str, Any]:
         ],
         "personal_vzae": _text(profile.personal_vzae) if profile else "",
         "linienverantwortung": ka.linienverantwortung.name if ka.linienverantwortung else "",
-        "projektleitung": _person(ka.projektleitung),
-        "projektgruppe": sorted(_person(member) for member in ka.projektgruppe.all()),
+        "projektleitung": _person(lead),
+        "projektgruppe": sorted(_person(member) for member in members),
         "partner": ka.externe_partner,
+        "projektleitung_id": lead.pk if lead else None,
+        "projektgruppe_ids": [member.pk for member in members],
     }
 
 
@@ -209,6 +216,8 @@ def _lines(name: str, value: Any) -> list[str]:
     if name not in LIST_FIELDS:
         text = _text(value)
         return [text] if text else []
+    if not isinstance(value, list):
+        return []
     return [_entry(name, item) for item in value]
 
 
@@ -252,3 +261,24 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
             )
         )
     return found
+
+
+# ------------------------------------------------------------------------------------- reading a version
+
+
+@dataclass(frozen=True)
+class Part:
+    """One field of a document as pages show it: a text (maybe several paragraphs) or a line per entry."""
+
+    field: str
+    label: str
+    lines: list[str]
+    is_list: bool
+
+
+def readable(document: dict[str, Any]) -> list[Part]:
+    """The document's fields in the order of the form, each as lines of text a page can show as it is."""
+    return [
+        Part(name, str(label), _lines(name, document.get(name, "")), name in LIST_FIELDS)
+        for name, label in FIELDS.items()
+    ]

@@ -8,6 +8,7 @@ when a test first touches them, so that a test counting KA or Kompetenzen sees o
 
 import itertools
 from datetime import date
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -15,10 +16,24 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from governance.models import KaStatus, Kernaktivitaet, Kompetenz, Statusbericht
+from governance.models import (
+    KaStatus,
+    Kennzahl,
+    Kernaktivitaet,
+    Kompetenz,
+    Organisationseinheit,
+    Projektmeilenstein,
+    Querschnittsthema,
+    Querschnittswirkung,
+    Ressourcenjahr,
+    Schwerpunkt,
+    Statusbericht,
+    Steckbrief,
+)
 from workflow.grants import kernaktivitaet_set_projektgruppe, kompetenz_set_verantwortliche
 from workflow.reports.services import ReportInput
 from workflow.rights import Role, User, role_groups_ensure
+from workflow.services import kernaktivitaet_create_proposal
 
 _kompetenz_numbers = itertools.count(1)
 _ka_numbers = itertools.count(1)
@@ -72,6 +87,75 @@ def make_ka(
     ka = Kernaktivitaet.objects.create(code=code, kompetenz=kompetenz, status=status, **fields)
     if lead is not None or members:
         kernaktivitaet_set_projektgruppe(kernaktivitaet=ka, projektleitung=lead, mitglieder=list(members))
+    if status == KaStatus.PROPOSED:
+        # A proposal in a test is submittable unless the test is about its Steckbrief.
+        complete_steckbrief(ka, lead=lead, members=members)
+    return ka
+
+
+def complete_steckbrief(
+    ka: Kernaktivitaet, *, lead: User | None = None, members: tuple[User, ...] = ()
+) -> Steckbrief:
+    """Give a proposal every part a submission needs (as its project group would have entered it), so that a
+    test about a later step can submit it. ``lead`` and ``members``: the organisation the Steckbrief plans."""
+    schwerpunkt = ka.schwerpunkt or Schwerpunkt.objects.filter(kompetenz=ka.kompetenz).first()
+    if schwerpunkt is None:
+        schwerpunkt = Schwerpunkt.objects.create(
+            kompetenz=ka.kompetenz, position=5, name=f"Schwerpunkt {ka.code}"
+        )
+    office, _created = Organisationseinheit.objects.get_or_create(
+        name="Dezernat für Test", defaults={"art": Organisationseinheit.Art.DEZERNAT}
+    )
+    ka.schwerpunkt = schwerpunkt
+    ka.linienverantwortung = office
+    ka.smart_ziele = ka.smart_ziele or "20 km Radweg bis Ende 2028"
+    ka.geplantes_ende = ka.geplantes_ende or date(2028, 12, 31)
+    ka.save(update_fields=["schwerpunkt", "linienverantwortung", "smart_ziele", "geplantes_ende"])
+    profile, _created = Steckbrief.objects.update_or_create(
+        kernaktivitaet=ka,
+        defaults={
+            "ausgangslage": "Das Radnetz hat Lücken.",
+            "massnahmen": "Planung, Ausschreibung, Bau.",
+            "risiken": "Lieferzeiten.",
+            "projektleitung": lead or ka.projektleitung,
+        },
+    )
+    profile.mitglieder.set(members)
+    Querschnittswirkung.objects.bulk_create(
+        [
+            Querschnittswirkung(
+                steckbrief=profile, querschnittsthema=thema, wirkung="positiv", begruendung="Weil."
+            )
+            for thema in Querschnittsthema.objects.exclude(
+                pk__in=Querschnittswirkung.objects.filter(steckbrief=profile).values("querschnittsthema")
+            )
+        ]
+    )
+    if not profile.kennzahlen.exists():
+        Kennzahl.objects.create(
+            steckbrief=profile,
+            name="Radweg",
+            einheit="km",
+            ausgangswert=Decimal(0),
+            ausgangsdatum=date(2025, 1, 1),
+            zielwert=Decimal(20),
+            zieldatum=date(2028, 12, 31),
+            datenquelle="Tiefbauamt",
+        )
+    if not profile.meilensteine.exists():
+        Projektmeilenstein.objects.create(
+            steckbrief=profile, name="Planung fertig", geplant_am=date(2027, 6, 30)
+        )
+    if not profile.ressourcen.exists():
+        Ressourcenjahr.objects.create(steckbrief=profile, jahr=2027, kosten_eur=Decimal(100000))
+    return profile
+
+
+def propose(**options: Any) -> Kernaktivitaet:
+    """A proposal as its project group writes it: created (``kernaktivitaet_create_proposal``'s options), and
+    its Steckbrief filled in, ready to be submitted."""
+    ka = kernaktivitaet_create_proposal(**options)
+    complete_steckbrief(ka, lead=ka.projektleitung)
     return ka
 
 

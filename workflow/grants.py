@@ -4,10 +4,11 @@ the rights table (``rights.py``) reads."""
 from collections.abc import Iterable
 from typing import Any, cast
 
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 
-from governance.models import Kernaktivitaet, Kompetenz
+from governance.models import Kernaktivitaet, Kompetenz, SteckbriefVersion
 
 from .rights import OWN_KA_PERMISSIONS
 
@@ -43,3 +44,22 @@ def kompetenz_set_verantwortliche(*, kompetenz: Kompetenz, users: list[Any]) -> 
             remove_perm("oversee_kompetenz", user, kompetenz)
     for user in users:
         assign_perm("oversee_kompetenz", user, kompetenz)
+
+
+def kernaktivitaet_grant_from_version(*, kernaktivitaet: Kernaktivitaet, version: SteckbriefVersion) -> None:
+    """With the council's resolution the people the adopted Steckbrief names become the project group: they
+    receive its rights on the KA, and whoever held them without being named loses them. A version that names
+    nobody (the lead left out) keeps the group as it is."""
+    lead_id = version.inhalt.get("projektleitung_id")
+    member_ids = set(version.inhalt.get("projektgruppe_ids") or [])
+    if lead_id is None and not member_ids:
+        return
+    people = {
+        user.pk: user
+        for user in get_user_model().objects.filter(pk__in={*member_ids, *([lead_id] if lead_id else [])})
+    }
+    kernaktivitaet_set_projektgruppe(
+        kernaktivitaet=kernaktivitaet,
+        projektleitung=people.get(lead_id) if lead_id is not None else None,
+        mitglieder=[people[pk] for pk in sorted(member_ids) if pk in people],
+    )

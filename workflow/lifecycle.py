@@ -19,6 +19,7 @@ from governance.models import AuditEvent, KaStatus, Kernaktivitaet, Resolution, 
 from . import notices, rights
 from .reports.services import statusberichte_close_for_ended
 from .rights import REPORT_ACTIONS, Action
+from .steckbrief_versions import latest_version, steckbrief_freeze
 
 ALREADY_DECIDED = _("Diese Kernaktivität wurde bereits entschieden.")
 STATE_MOVED_ON = _(
@@ -31,6 +32,17 @@ COUNCIL_TARGETS = {
     ResolutionResult.REJECTED: KaStatus.REJECTED,
     ResolutionResult.DEFERRED: KaStatus.COUNCIL,
 }
+
+# The decisions about a proposal's Steckbrief: each names in its audit event the version it was about. A
+# submission freezes a new version; a forwarding freezes one only if the Strategiezirkel changed it.
+FREEZES = {Action.SUBMIT: False, Action.ZIRKEL_FORWARD: True}
+ABOUT_THE_STECKBRIEF = (
+    Action.ZIRKEL_RETURN,
+    Action.BOARD_APPROVE,
+    Action.BOARD_REJECT,
+    Action.BOARD_RETURN,
+    Action.COUNCIL_RECORD,
+)
 
 
 class _Machine:
@@ -253,6 +265,14 @@ def apply(
             raise MovedOn(ALREADY_DECIDED) from exc
 
         details = dict(data or {})
+        version = latest_version(ka) if action in FREEZES or action in ABOUT_THE_STECKBRIEF else None
+        # A KA loaded from the strategy has no Steckbrief: it is forwarded without one.
+        if action == Action.SUBMIT or (action in FREEZES and version is not None):
+            version = steckbrief_freeze(
+                actor=actor, kernaktivitaet=ka, last=version, only_if_changed=FREEZES[action]
+            )
+        if version is not None:
+            details["steckbrief_version"] = version.nummer
         if action == Action.BOARD_MERGE:
             ka.ueberfuehrt_in = locked[target_pk]  # type: ignore[index]
         if action in (Action.BOARD_MERGE, Action.PROPOSE_MERGE):

@@ -20,13 +20,15 @@ from governance.selectors import (
     kernaktivitaet_visible,
     tranche_next_open,
 )
+from governance.steckbrief import missing, snapshot, steckbrief_queryset
 from workflow.reports import selectors as report_selectors
 
 from . import rights, selectors, services
 from .flows import NODE_ACTIONS, KaDecisionFlow
-from .forms import CouncilForm, DecisionForm, ProposalCreateForm, ProposalForm, RequestForm
+from .forms import CouncilForm, DecisionForm, ProposalCreateForm, RequestForm
 from .inbox_forms import InboxFilterForm
 from .rights import Action
+from .steckbrief_forms import SteckbriefEditor, missing_problems
 
 
 def refused(request: HttpRequest, exc: Refused, *, back: str | None = None, **context: Any) -> HttpResponse:
@@ -322,6 +324,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The proposal and its Projektsteckbrief: saved as a draft at any point, submitted when complete."""
     ka = get_object_or_404(Kernaktivitaet.objects.select_related("kompetenz"), pk=pk)
     if not _reads_internal(request.user, ka):
         raise Http404
@@ -331,51 +334,56 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return refused(request, Refused(verdict.message))
     may_submit = bool(rights.may(request.user, Action.SUBMIT, ka, on_behalf_of=on_behalf_of))
     editable = services.proposal_editable(actor=request.user, ka=ka, on_behalf_of=on_behalf_of)
-    form = ProposalForm(submitted(request), instance=ka)
+    ka = steckbrief_queryset().get(pk=ka.pk)
+    profile = getattr(ka, "steckbrief", None)
+    editor = SteckbriefEditor(submitted(request), ka=ka, profile=profile)
     status = 200
     if request.method == "POST":
         if not editable:
-            return refused(
-                request,
-                services.proposal_moved_on(ka),
-            )
-        if form.is_valid():
-            values = {k: v for k, v in form.cleaned_data.items() if k in services.PROPOSAL_FIELDS}
+            return refused(request, services.proposal_moved_on(ka))
+        submit = request.POST.get("op") == "submit"
+        if editor.is_valid():
             try:
-                services.kernaktivitaet_update_proposal(
-                    actor=request.user, kernaktivitaet=ka, on_behalf_of=on_behalf_of, **values
+                services.proposal_save(
+                    actor=request.user,
+                    kernaktivitaet=ka,
+                    values=editor.values(),
+                    steckbrief=editor.steckbrief(),
+                    submit=submit,
+                    on_behalf_of=on_behalf_of,
                 )
-                if request.POST.get("op") == "submit":
-                    services.kernaktivitaet_submit(
-                        actor=request.user, kernaktivitaet=ka, on_behalf_of=on_behalf_of
-                    )
-                    messages.success(request, _("Der Vorschlag ist beim Strategiezirkel eingereicht."))
-                    return redirect("workflow:inbox")
             except Invalid as exc:
-                form_refusal(form, exc)
+                editor.refuse(exc)
             except Refused as exc:
                 return refused(request, exc)
             else:
-                messages.success(request, _("Der Vorschlag ist gespeichert."))
+                if submit:
+                    messages.success(request, _("Der Vorschlag ist beim Strategiezirkel eingereicht."))
+                    return redirect("workflow:inbox")
+                messages.success(request, _("Der Entwurf ist gespeichert."))
                 return redirect("workflow:proposal_edit", pk=ka.pk)
         status = 400
     last_return = (
-        AuditEvent.objects.filter(kernaktivitaet=ka, action__in=[Action.ZIRKEL_RETURN])
+        AuditEvent.objects.filter(kernaktivitaet=ka, action__in=[Action.ZIRKEL_RETURN, Action.BOARD_RETURN])
         .select_related("actor")
         .order_by("-created_at", "-pk")
         .first()
         if ka.status == KaStatus.PROPOSED
         else None
     )
+    still_missing = missing(snapshot(ka), [thema.name for thema in editor.wirkungen_form.themen])
     return render(
         request,
         "workflow/proposal_form.html",
         {
-            "form": form,
+            "editor": editor,
+            "form": editor.ka_form,
             "ka": ka,
             "editable": editable,
             "may_submit": may_submit and ka.status == KaStatus.PROPOSED,
             "last_return": last_return,
+            "problems": editor.summary(),
+            "still_missing": missing_problems(still_missing),
         },
         status=status,
     )

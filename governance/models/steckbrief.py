@@ -64,6 +64,20 @@ class Steckbrief(models.Model):
         validators=[*NOT_NEGATIVE, MaxValueValidator(Decimal(99999))],
         help_text=_("Vollzeitäquivalente für das ganze Vorhaben"),
     )
+    # The organisation the proposal plans. The KA's own ``projektleitung`` and ``projektgruppe`` carry the
+    # rights; the people named here receive them with the council's resolution (``workflow.grants``), so
+    # naming a colleague in a draft gives them nothing before the council has decided.
+    projektleitung = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Projektleitung"),
+    )
+    mitglieder = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("Mitglieder der Projektgruppe")
+    )
     geaendert_am = models.DateTimeField(_("geändert am"), auto_now=True)
 
     class Meta:

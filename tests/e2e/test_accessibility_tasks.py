@@ -11,7 +11,7 @@ from viewflow.workflow.models import Task
 
 from governance.models import Kernaktivitaet, Kompetenz, Statusbericht
 from tests.e2e.conftest import axe_violations, format_violations
-from tests.people import People
+from tests.people import People, propose
 from workflow import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,7 +45,7 @@ def visit(page: Any, path: str, status: int = 200) -> None:
 def world(strategy: None, people: People) -> dict[str, Any]:
     lead, zirkel, vorstand, rat = people.pg, people.zirkel, people.vorstand, people.ratsbuero
     kompetenz = Kompetenz.objects.get(key="vorreiterin")
-    ka = services.kernaktivitaet_create_proposal(actor=lead, kompetenz=kompetenz, titel="Stadtteilbüros")
+    ka = propose(actor=lead, kompetenz=kompetenz, titel="Stadtteilbüros")
     services.kernaktivitaet_submit(actor=lead, kernaktivitaet=ka)
     return {"lead": lead, "zirkel": zirkel, "vorstand": vorstand, "rat": rat, "ka": ka}
 

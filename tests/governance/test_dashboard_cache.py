@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from governance.models import Kompetenz, Schwerpunkt
-from tests.people import People
+from tests.people import People, propose
 from workflow import services
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,7 @@ def test_a_submitted_proposal_shows_at_once(strategy: None, people: People) -> N
     client = Client()
     client.force_login(zirkel)
     before, _queries = _get(client)
-    proposal = services.kernaktivitaet_create_proposal(actor=lead, kompetenz=kompetenz, titel="Neu")
+    proposal = propose(actor=lead, kompetenz=kompetenz, titel="Neu")
     services.kernaktivitaet_submit(actor=lead, kernaktivitaet=proposal)
     after, _queries = _get(client)
     assert _zirkel_count(after, kompetenz) == _zirkel_count(before, kompetenz) + 1
@@ -72,9 +72,7 @@ def test_reader_groups_and_languages_get_their_own_body(strategy: None, people: 
     kompetenz = Kompetenz.objects.create(key="probe", code="PRB", name="Probe", position=99)
     # With a Schwerpunkt: the strategy map shows KA only once some KA has one.
     schwerpunkt = Schwerpunkt.objects.create(kompetenz=kompetenz, position=1, name="Probe-Schwerpunkt")
-    draft = services.kernaktivitaet_create_proposal(
-        actor=lead, kompetenz=kompetenz, titel="Entwurf", schwerpunkt=schwerpunkt
-    )
+    draft = propose(actor=lead, kompetenz=kompetenz, titel="Entwurf", schwerpunkt=schwerpunkt)
     zirkel = Client()
     zirkel.force_login(people.zirkel)
     public = Client()

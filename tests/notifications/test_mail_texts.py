@@ -31,7 +31,7 @@ from notifications.emails import build_message
 from notifications.rules import BERLIN
 from outbox.delivery import Mail, enqueue
 from outbox.models import OutboxMessage
-from tests.people import make_report, make_user
+from tests.people import make_report, make_user, propose
 from workflow import services
 from workflow.rights import Action, Role
 
@@ -295,9 +295,7 @@ def _open_task(ka: Any) -> Task:
 
 
 def test_the_project_group_gets_one_mail_when_its_proposal_comes_back(people: Any) -> None:
-    ka = services.kernaktivitaet_create_proposal(
-        actor=people.pg, kompetenz=people.kompetenz, titel="Radwege", smart_ziele="20 km"
-    )
+    ka = propose(actor=people.pg, kompetenz=people.kompetenz, titel="Radwege", smart_ziele="20 km")
     ka.projektgruppe.add(people.pg_member)
     services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=ka)
     before = set(OutboxMessage.objects.values_list("pk", flat=True))
@@ -321,9 +319,7 @@ def test_the_project_group_gets_one_mail_when_its_proposal_comes_back(people: An
 
 def test_a_task_opened_after_it_was_done_names_who_when_what_and_links_the_ka(people: Any) -> None:
     other = make_user("zirkel_zwei", Role.STRATEGIEZIRKEL)
-    ka = services.kernaktivitaet_create_proposal(
-        actor=people.pg, kompetenz=people.kompetenz, titel="Radwege", smart_ziele="20 km"
-    )
+    ka = propose(actor=people.pg, kompetenz=people.kompetenz, titel="Radwege", smart_ziele="20 km")
     services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=ka)
     task = _open_task(ka)
     services.task_decide(actor=people.zirkel, task_id=task.pk, action=Action.ZIRKEL_FORWARD, reason="Gut")

@@ -6,11 +6,12 @@ from django.core import mail
 from notifications.emails import build_message
 from outbox import delivery
 from outbox.models import OutboxMessage
+from tests.people import propose
 from workflow import services
 
 
 def test_a_submitted_proposal_mails_the_strategiezirkel_its_new_task(people) -> None:
-    ka = services.kernaktivitaet_create_proposal(
+    ka = propose(
         actor=people.pg, kompetenz=people.kompetenz, titel="Radwege am Ruhrufer", smart_ziele="20 km bis 2028"
     )
     services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=ka)
@@ -29,7 +30,7 @@ def test_the_project_group_learns_that_the_zirkel_returned_its_proposal(people) 
 
     from workflow.rights import Action
 
-    ka = services.kernaktivitaet_create_proposal(actor=people.pg, kompetenz=people.kompetenz, titel="Radwege")
+    ka = propose(actor=people.pg, kompetenz=people.kompetenz, titel="Radwege")
     services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=ka)
     task = Task.objects.get(
         process__kaprocess__kernaktivitaet=ka, flow_task_type="HUMAN", finished__isnull=True

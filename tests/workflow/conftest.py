@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from governance.models import Kernaktivitaet, Kompetenz
-from tests.people import People, make_ka
+from tests.people import People, complete_steckbrief, make_ka
 from workflow import services
 from workflow.grants import kernaktivitaet_set_projektgruppe
 
@@ -16,7 +16,8 @@ def kompetenz(db: None) -> Kompetenz:
 
 
 @pytest.fixture
-def proposal(people: People, kompetenz: Kompetenz) -> Kernaktivitaet:
+def draft(people: People, kompetenz: Kompetenz) -> Kernaktivitaet:
+    """A proposal just created by its project group: its Steckbrief is still empty."""
     ka = services.kernaktivitaet_create_proposal(
         actor=people.pg, kompetenz=kompetenz, titel="Radwege am Ruhrufer", smart_ziele="20 km bis 2028"
     )
@@ -24,6 +25,13 @@ def proposal(people: People, kompetenz: Kompetenz) -> Kernaktivitaet:
         kernaktivitaet=ka, projektleitung=people.pg, mitglieder=[people.pg, people.pg_member]
     )
     return ka
+
+
+@pytest.fixture
+def proposal(people: People, draft: Kernaktivitaet) -> Kernaktivitaet:
+    """A proposal with a complete Steckbrief: ready to be submitted."""
+    complete_steckbrief(draft, lead=people.pg, members=(people.pg, people.pg_member))
+    return draft
 
 
 @pytest.fixture

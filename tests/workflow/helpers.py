@@ -2,12 +2,15 @@
 
 from typing import Any
 
+from django import forms
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from governance.models import AuditEvent, Kernaktivitaet
+from governance.steckbrief import steckbrief_queryset
 from tests.people import client_for
 from workflow.flows import KaDecisionFlow
+from workflow.steckbrief_forms import SteckbriefEditor
 
 
 def open_tasks(ka: Kernaktivitaet) -> list[Task]:
@@ -50,10 +53,32 @@ def decide(user: Any, task: Task, action: str, reason: str = "", **extra: Any) -
     )
 
 
-def submit(user: Any, ka: Kernaktivitaet) -> Any:
+def proposal_page_data(ka: Kernaktivitaet, **changes: Any) -> dict[str, Any]:
+    """What the proposal page sends when nothing is changed on it: every field of its forms with the value it
+    shows (``changes`` replace single values, by the field's name on the page)."""
+    ka = steckbrief_queryset().get(pk=ka.pk)
+    editor = SteckbriefEditor(None, ka=ka, profile=getattr(ka, "steckbrief", None))
+    data: dict[str, Any] = {}
+    for formset in editor.formsets.values():
+        management = formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = management.initial[name]
+    for form in editor.all_forms:
+        for name, field in form.fields.items():
+            value = form[name].value()
+            if value in (None, "") or name == "DELETE":
+                continue
+            if isinstance(field, forms.ModelMultipleChoiceField):
+                data[form.add_prefix(name)] = [str(pk) for pk in value]
+            else:
+                data[form.add_prefix(name)] = field.widget.format_value(value)
+    data.update(changes)
+    return data
+
+
+def submit(user: Any, ka: Kernaktivitaet, **changes: Any) -> Any:
     return client_for(user).post(
-        f"/vorschlaege/{ka.pk}/",
-        {"op": "submit", "titel": ka.titel, "smart_ziele": ka.smart_ziele, "beschreibung": ka.beschreibung},
+        f"/vorschlaege/{ka.pk}/", {**proposal_page_data(ka, **changes), "op": "submit"}
     )
 
 

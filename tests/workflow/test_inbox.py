@@ -3,13 +3,13 @@
 import pytest
 
 from governance.models import KaStatus
-from tests.people import client_for, make_ka, make_user
+from tests.people import client_for, complete_steckbrief, make_ka, make_user, propose
 from workflow import rights, selectors, services
 from workflow.flows import NODE_ACTIONS
 from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.rights import Action, Role
 
-from .helpers import decide, open_task, open_tasks, status_of
+from .helpers import decide, open_task, open_tasks, status_of, submit
 
 
 def queue_ids(user):
@@ -32,25 +32,19 @@ def scenario(people, kompetenz, proposal):
     )
     services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=proposal)  # zirkel_review
 
-    returned = services.kernaktivitaet_create_proposal(
-        actor=people.pg_other, kompetenz=kompetenz, titel="Zweite"
-    )
+    returned = propose(actor=people.pg_other, kompetenz=kompetenz, titel="Zweite")
     services.kernaktivitaet_submit(actor=people.pg_other, kernaktivitaet=returned)
     task = open_task(returned, "zirkel_review")
     services.task_decide(actor=people.zirkel, task_id=task.pk, action=Action.ZIRKEL_RETURN, reason="mehr")
 
-    board = services.kernaktivitaet_create_proposal(
-        actor=people.pg_other, kompetenz=kompetenz, titel="Dritte"
-    )
+    board = propose(actor=people.pg_other, kompetenz=kompetenz, titel="Dritte")
     services.kernaktivitaet_submit(actor=people.pg_other, kernaktivitaet=board)
     task = open_task(board, "zirkel_review")
     services.task_decide(actor=people.zirkel, task_id=task.pk, action=Action.ZIRKEL_FORWARD, reason="gut")
     kernaktivitaet_set_projektgruppe(
         kernaktivitaet=board, projektleitung=people.pg_other, mitglieder=[people.pg_other, vorstand_in_group]
     )
-    councilled = services.kernaktivitaet_create_proposal(
-        actor=people.pg_other, kompetenz=kompetenz, titel="Vierte"
-    )
+    councilled = propose(actor=people.pg_other, kompetenz=kompetenz, titel="Vierte")
     services.kernaktivitaet_submit(actor=people.pg_other, kernaktivitaet=councilled)
     services.task_decide(
         actor=people.zirkel,
@@ -247,7 +241,8 @@ def test_proposal_create_and_edit_pages(people, kompetenz):
     assert ka.projektleitung == people.pg_other
     assert client_for(people.vorstand).get(f"/vorschlaege/{ka.pk}/").status_code == 403
     assert client_for(people.vorstand).get("/vorschlaege/neu/").status_code == 403
-    assert client.post(f"/vorschlaege/{ka.pk}/", {"op": "submit", "titel": "Stadtbäume 2"}).status_code == 302
+    complete_steckbrief(ka)
+    assert submit(people.pg_other, ka, titel="Stadtbäume 2").status_code == 302
     ka.refresh_from_db()
     assert (ka.titel, ka.status) == ("Stadtbäume 2", KaStatus.ZIRKEL_REVIEW)
     # Submitted: the project group can no longer change it.

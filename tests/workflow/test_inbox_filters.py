@@ -21,7 +21,7 @@ from governance.models import (
     Resolution,
     ResolutionResult,
 )
-from tests.people import client_for
+from tests.people import client_for, propose
 from workflow import selectors, services
 from workflow.models import DeadlineSettings
 from workflow.selectors import TaskFilter
@@ -37,7 +37,7 @@ def other_kompetenz(db: None) -> Kompetenz:
 
 
 def submitted(people, kompetenz, titel):
-    ka = services.kernaktivitaet_create_proposal(actor=people.pg, kompetenz=kompetenz, titel=titel)
+    ka = propose(actor=people.pg, kompetenz=kompetenz, titel=titel)
     services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=ka)
     return ka
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from core.paging import PAGE_SIZE
-from tests.people import client_for
+from tests.people import client_for, propose
 from workflow import selectors, services
 from workflow.models import DeadlineSettings
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def _submitted(people, kompetenz, count):
     kas = []
     for i in range(count):
-        ka = services.kernaktivitaet_create_proposal(actor=people.pg, kompetenz=kompetenz, titel=f"Reihe {i}")
+        ka = propose(actor=people.pg, kompetenz=kompetenz, titel=f"Reihe {i}")
         services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=ka)
         kas.append(ka)
     return kas

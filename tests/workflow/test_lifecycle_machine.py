@@ -27,7 +27,7 @@ from governance.models import (
     Resolution,
     ResolutionResult,
 )
-from tests.people import make_ka
+from tests.people import complete_steckbrief, make_ka
 from workflow import lifecycle
 from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.rights import REPORT_ACTIONS, Action
@@ -120,6 +120,7 @@ def test_lifecycle_state_machine(people, kompetenz):
             kernaktivitaet_set_projektgruppe(
                 kernaktivitaet=self.ka, projektleitung=people.pg, mitglieder=[people.pg]
             )
+            complete_steckbrief(self.ka)
             self.status = start
             self.pending: str | None = None
             self.applied = 0

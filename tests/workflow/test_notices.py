@@ -14,7 +14,7 @@ from notifications.emails import build_message
 from notifications.rules import BERLIN
 from outbox import delivery
 from outbox.models import OutboxMessage
-from tests.people import make_ka, make_user
+from tests.people import make_ka, make_user, propose
 from workflow import notices
 from workflow.models import Vertretung
 from workflow.rights import Role
@@ -165,9 +165,7 @@ def test_a_zirkel_member_in_the_project_group_gets_no_mail_for_a_review_they_may
 
     member = make_user("zirkel_im_projekt", Role.STRATEGIEZIRKEL)
     member.groups.add(Group.objects.get(name=Role.PROJEKTGRUPPE.value))
-    ka = services.kernaktivitaet_create_proposal(
-        actor=people.pg, kompetenz=people.kompetenz, titel="Neue Wege"
-    )
+    ka = propose(actor=people.pg, kompetenz=people.kompetenz, titel="Neue Wege")
     kernaktivitaet_set_projektgruppe(
         kernaktivitaet=ka, projektleitung=people.pg, mitglieder=[people.pg, member]
     )

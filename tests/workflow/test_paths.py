@@ -12,7 +12,7 @@ from governance.models import (
     Resolution,
     ResolutionResult,
 )
-from tests.people import make_ka, make_user
+from tests.people import make_ka, make_user, propose
 from workflow.models import KaProcess
 from workflow.rights import Role
 
@@ -172,12 +172,8 @@ def test_amended_without_text_is_refused_on_the_form(people, proposal):
 
 
 def test_tranche_moves_all_ka_together(people, kompetenz):
-    from workflow import services
 
-    kas = [
-        services.kernaktivitaet_create_proposal(actor=people.pg, kompetenz=kompetenz, titel=f"Tranche {i}")
-        for i in range(3)
-    ]
+    kas = [propose(actor=people.pg, kompetenz=kompetenz, titel=f"Tranche {i}") for i in range(3)]
     records = [to_council(people, ka) for ka in kas]
     rows: dict[int, dict[str, str]] = {
         records[0].pk: {"result": ResolutionResult.ADOPTED},
@@ -192,12 +188,8 @@ def test_tranche_moves_all_ka_together(people, kompetenz):
 
 
 def test_tranche_with_one_bad_row_moves_none(people, kompetenz):
-    from workflow import services
 
-    kas = [
-        services.kernaktivitaet_create_proposal(actor=people.pg, kompetenz=kompetenz, titel=f"Tranche {i}")
-        for i in range(3)
-    ]
+    kas = [propose(actor=people.pg, kompetenz=kompetenz, titel=f"Tranche {i}") for i in range(3)]
     records = [to_council(people, ka) for ka in kas]
     rows: dict[int, dict[str, str]] = {
         records[0].pk: {"result": ResolutionResult.ADOPTED},
@@ -214,10 +206,7 @@ def test_tranche_service_rolls_back_everything_when_one_ka_refuses(people, kompe
     """The third KA has moved on (rejected) behind the clerk's back: nothing of the paper is written."""
     from workflow import services
 
-    kas = [
-        services.kernaktivitaet_create_proposal(actor=people.pg, kompetenz=kompetenz, titel=f"Tranche {i}")
-        for i in range(3)
-    ]
+    kas = [propose(actor=people.pg, kompetenz=kompetenz, titel=f"Tranche {i}") for i in range(3)]
     records = [to_council(people, ka) for ka in kas]
     rows = {r.pk: {"result": ResolutionResult.ADOPTED} for r in records}
     # Someone records the third one alone first.

@@ -25,7 +25,7 @@ from governance.models import (
     ResolutionResult,
 )
 from tests.otp import verify_second_factor
-from tests.people import People, client_for, make_ka
+from tests.people import People, client_for, make_ka, propose
 from workflow import services
 
 from .helpers import council, open_task
@@ -65,9 +65,7 @@ def test_planned_start_9999_is_refused_on_the_proposal_form(people: People, komp
 
 def test_planned_start_9999_is_refused_by_the_service(people: People, kompetenz: Any) -> None:
     with pytest.raises(Invalid) as refusal:
-        services.kernaktivitaet_create_proposal(
-            actor=people.pg, kompetenz=kompetenz, titel="Ewig", geplanter_start=dt.date(9999, 12, 31)
-        )
+        propose(actor=people.pg, kompetenz=kompetenz, titel="Ewig", geplanter_start=dt.date(9999, 12, 31))
     assert refusal.value.field == "geplanter_start"
     assert DATE_RANGE_MESSAGE in str(refusal.value.message)
 

@@ -24,7 +24,7 @@ from governance.models import (
     Resolution,
     ResolutionResult,
 )
-from tests.people import make_ka
+from tests.people import make_ka, propose
 from workflow import services
 from workflow.rights import Action
 
@@ -46,7 +46,7 @@ def _fill(kompetenz, count):
 
 
 def _proposal_at(people, kompetenz, node):
-    ka = services.kernaktivitaet_create_proposal(actor=people.pg, kompetenz=kompetenz, titel="Budget")
+    ka = propose(actor=people.pg, kompetenz=kompetenz, titel="Budget")
     services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=ka)
     if node == "rework":
         task = open_task(ka, "zirkel_review")
@@ -151,7 +151,7 @@ def test_one_decision_within_budget_whatever_the_data_size(case, people, kompete
 
 def _pending_reviews(people, kompetenz, count):
     for i in range(count):
-        ka = services.kernaktivitaet_create_proposal(actor=people.pg, kompetenz=kompetenz, titel=f"Liste {i}")
+        ka = propose(actor=people.pg, kompetenz=kompetenz, titel=f"Liste {i}")
         services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=ka)
 
 

@@ -12,7 +12,7 @@ from viewflow.workflow.models import Task
 
 from core.errors import MovedOn, Refused
 from governance.models import AuditEvent, Dokument, Kernaktivitaet, ResolutionResult
-from tests.people import make_ka, make_user
+from tests.people import make_ka, make_user, propose
 from workflow import rights, services
 from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.models import Kommentar
@@ -275,12 +275,12 @@ def test_who_may_create_a_proposal(role, people, kompetenz):
     user = make_user("tester", role)
     before = Kernaktivitaet.objects.count()
     if role in CREATORS:
-        ka = services.kernaktivitaet_create_proposal(actor=user, kompetenz=kompetenz, titel="Neu")
+        ka = propose(actor=user, kompetenz=kompetenz, titel="Neu")
         assert (ka.status, ka.projektleitung) == ("proposed", user)
         assert AuditEvent.objects.filter(kernaktivitaet=ka, action="create", actor=user).exists()
     else:
         with pytest.raises(Refused):
-            services.kernaktivitaet_create_proposal(actor=user, kompetenz=kompetenz, titel="Neu")
+            propose(actor=user, kompetenz=kompetenz, titel="Neu")
         assert Kernaktivitaet.objects.count() == before
 
 

@@ -5,8 +5,10 @@ from django.db import IntegrityError, connection, transaction
 
 from core.errors import Invalid
 from governance.models import Kernaktivitaet, Kompetenz, Schwerpunkt
-from tests.people import client_for
+from tests.people import client_for, propose
 from workflow import services
+
+from .helpers import proposal_page_data
 
 
 @pytest.fixture
@@ -36,37 +38,35 @@ def test_new_proposal_form_refuses_a_schwerpunkt_of_another_kompetenz(people, ko
     assert not Kernaktivitaet.objects.filter(titel="Neue KA").exists()
 
 
-def test_edit_form_lists_only_the_kompetenz_own_schwerpunkte_and_refuses_others(people, proposal, two):
+def test_edit_form_lists_only_the_kompetenz_own_schwerpunkte_and_refuses_others(people, draft, two):
     own, foreign = two
     client = client_for(people.pg)
-    page = client.get(f"/vorschlaege/{proposal.pk}/").content.decode()
+    page = client.get(f"/vorschlaege/{draft.pk}/").content.decode()
     assert "Eigener Schwerpunkt" in page
     assert "Fremder Schwerpunkt" not in page
     response = client.post(
-        f"/vorschlaege/{proposal.pk}/", {"op": "save", "titel": proposal.titel, "schwerpunkt": foreign.pk}
+        f"/vorschlaege/{draft.pk}/", {**proposal_page_data(draft, schwerpunkt=foreign.pk), "op": "save"}
     )
     assert response.status_code == 400
     assert "Bitte wählen Sie einen Schwerpunkt der gewählten Kompetenz." in response.content.decode()
-    assert Kernaktivitaet.objects.get(pk=proposal.pk).schwerpunkt_id is None
+    assert Kernaktivitaet.objects.get(pk=draft.pk).schwerpunkt_id is None
     saved = client.post(
-        f"/vorschlaege/{proposal.pk}/", {"op": "save", "titel": proposal.titel, "schwerpunkt": own.pk}
+        f"/vorschlaege/{draft.pk}/", {**proposal_page_data(draft, schwerpunkt=own.pk), "op": "save"}
     )
     assert saved.status_code == 302
-    assert Kernaktivitaet.objects.get(pk=proposal.pk).schwerpunkt == own
+    assert Kernaktivitaet.objects.get(pk=draft.pk).schwerpunkt == own
 
 
-def test_service_refuses_a_schwerpunkt_of_another_kompetenz(people, kompetenz, proposal, two):
+def test_service_refuses_a_schwerpunkt_of_another_kompetenz(people, kompetenz, draft, two):
     _own, foreign = two
     with pytest.raises(Invalid) as created:
-        services.kernaktivitaet_create_proposal(
-            actor=people.pg, kompetenz=kompetenz, titel="Neue KA", schwerpunkt=foreign
-        )
+        propose(actor=people.pg, kompetenz=kompetenz, titel="Neue KA", schwerpunkt=foreign)
     assert created.value.field == "schwerpunkt"
     with pytest.raises(Invalid) as updated:
-        services.kernaktivitaet_update_proposal(actor=people.pg, kernaktivitaet=proposal, schwerpunkt=foreign)
+        services.kernaktivitaet_update_proposal(actor=people.pg, kernaktivitaet=draft, schwerpunkt=foreign)
     assert updated.value.field == "schwerpunkt"
     assert "anderen Kompetenz" in str(updated.value.message)
-    assert Kernaktivitaet.objects.get(pk=proposal.pk).schwerpunkt_id is None
+    assert Kernaktivitaet.objects.get(pk=draft.pk).schwerpunkt_id is None
 
 
 def _raw_writes_refused(kompetenz, two):

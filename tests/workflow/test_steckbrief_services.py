@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, ProgrammingError, connection, transaction
 
 from core.errors import Incomplete, Invalid, Refused
@@ -25,9 +26,9 @@ from workflow.services.steckbrief import (
     RessourcenInput,
     SteckbriefInput,
     WirkungInput,
-    steckbrief_freeze,
     steckbrief_save,
 )
+from workflow.steckbrief_versions import steckbrief_freeze
 
 pytestmark = pytest.mark.django_db
 
@@ -61,14 +62,15 @@ def complete_input(**overrides: object) -> SteckbriefInput:
             MeilensteinInput("Freigabe", date(2029, 9, 30)),
         ],
         "ressourcen": [RessourcenInput(2027, Decimal("500000"), haushalt_eur=Decimal("500000"))],
+        "projektleitung": get_user_model().objects.get(username="pg_lead"),
     }
     values.update(overrides)
     return SteckbriefInput(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture
-def proposal(strategy: None, people: People) -> Kernaktivitaet:
-    """A proposal whose KA fields are complete; its Steckbrief is what each test writes."""
+def draft(strategy: None, people: People) -> Kernaktivitaet:
+    """A draft whose KA fields are complete; its Steckbrief is what each test writes."""
     ka = services.kernaktivitaet_create_proposal(
         actor=people.pg,
         kompetenz=Schwerpunkt.objects.order_by("pk").first().kompetenz,  # type: ignore[union-attr]
@@ -83,15 +85,15 @@ def proposal(strategy: None, people: People) -> Kernaktivitaet:
     return Kernaktivitaet.objects.get(pk=ka.pk)
 
 
-def test_a_half_written_draft_is_saved_and_its_freeze_names_every_missing_part(proposal, people):
+def test_a_half_written_draft_is_saved_and_its_freeze_names_every_missing_part(draft, people):
     steckbrief_save(
         actor=people.pg,
-        kernaktivitaet=proposal,
+        kernaktivitaet=draft,
         data=SteckbriefInput(ausgangslage="Erst die Ausgangslage."),
     )
-    assert proposal.steckbrief.ausgangslage == "Erst die Ausgangslage."
+    assert draft.steckbrief.ausgangslage == "Erst die Ausgangslage."
     with pytest.raises(Incomplete) as refusal:
-        steckbrief_freeze(actor=people.pg, kernaktivitaet=proposal)
+        steckbrief_freeze(actor=people.pg, kernaktivitaet=draft)
     fields = [field for field, _message in refusal.value.problems]
     assert fields[:2] == ["querschnittswirkungen"] * 2  # one per Querschnittsthema not rated yet
     assert {"massnahmen", "risiken", "kennzahlen", "meilensteine", "ressourcen"} <= set(fields)
@@ -99,9 +101,9 @@ def test_a_half_written_draft_is_saved_and_its_freeze_names_every_missing_part(p
     assert not SteckbriefVersion.objects.exists()
 
 
-def test_each_submission_freezes_the_next_version_and_the_diff_shows_only_what_changed(proposal, people):
-    steckbrief_save(actor=people.pg, kernaktivitaet=proposal, data=complete_input())
-    first = steckbrief_freeze(actor=people.pg, kernaktivitaet=proposal)
+def test_each_submission_freezes_the_next_version_and_the_diff_shows_only_what_changed(draft, people):
+    steckbrief_save(actor=people.pg, kernaktivitaet=draft, data=complete_input())
+    first = steckbrief_freeze(actor=people.pg, kernaktivitaet=draft)
     changed = complete_input(
         risiken="Fördermittel, Grunderwerb, Baupreise.",
         meilensteine=[
@@ -109,8 +111,8 @@ def test_each_submission_freezes_the_next_version_and_the_diff_shows_only_what_c
             MeilensteinInput("Freigabe", date(2029, 10, 31)),
         ],
     )
-    steckbrief_save(actor=people.pg, kernaktivitaet=proposal, data=changed)
-    second = steckbrief_freeze(actor=people.pg, kernaktivitaet=proposal)
+    steckbrief_save(actor=people.pg, kernaktivitaet=draft, data=changed)
+    second = steckbrief_freeze(actor=people.pg, kernaktivitaet=draft)
 
     assert (first.nummer, second.nummer) == (1, 2)
     assert first.inhalt["risiken"] == "Fördermittel, Grunderwerb."
@@ -120,38 +122,38 @@ def test_each_submission_freezes_the_next_version_and_the_diff_shows_only_what_c
     assert (milestones.removed, milestones.added) == (["Freigabe: 2029-09-30"], ["Freigabe: 2029-10-31"])
 
 
-def test_the_last_milestone_after_the_planned_end_is_refused_at_the_freeze(proposal, people):
+def test_the_last_milestone_after_the_planned_end_is_refused_at_the_freeze(draft, people):
     late = complete_input(meilensteine=[MeilensteinInput("Freigabe", date(2030, 3, 31))])
-    steckbrief_save(actor=people.pg, kernaktivitaet=proposal, data=late)
+    steckbrief_save(actor=people.pg, kernaktivitaet=draft, data=late)
     with pytest.raises(Incomplete) as refusal:
-        steckbrief_freeze(actor=people.pg, kernaktivitaet=proposal)
+        steckbrief_freeze(actor=people.pg, kernaktivitaet=draft)
     assert refusal.value.problems == [
         ("meilensteine", "Der letzte Meilenstein liegt nach dem geplanten Ende des Vorhabens.")
     ]
 
 
-def test_a_wrong_row_is_refused_with_its_field_and_nothing_is_written(proposal, people):
-    steckbrief_save(actor=people.pg, kernaktivitaet=proposal, data=complete_input())
+def test_a_wrong_row_is_refused_with_its_field_and_nothing_is_written(draft, people):
+    steckbrief_save(actor=people.pg, kernaktivitaet=draft, data=complete_input())
     huge = complete_input(kennzahlen=[kennzahl(zielwert=Decimal("1e20"))], risiken="anders")
     with pytest.raises(Invalid) as refusal:
-        steckbrief_save(actor=people.pg, kernaktivitaet=proposal, data=huge)
+        steckbrief_save(actor=people.pg, kernaktivitaet=draft, data=huge)
     assert refusal.value.field == "kennzahlen-0-zielwert"
-    proposal.steckbrief.refresh_from_db()
-    assert proposal.steckbrief.risiken == "Fördermittel, Grunderwerb."
+    draft.steckbrief.refresh_from_db()
+    assert draft.steckbrief.risiken == "Fördermittel, Grunderwerb."
     assert Kennzahl.objects.get().zielwert == Decimal("15")
 
 
-def test_only_the_project_group_writes_the_draft(proposal, people):
+def test_only_the_project_group_writes_the_draft(draft, people):
     for outsider in (people.pg_other, people.beirat, people.nobody):
         with pytest.raises(Refused):
-            steckbrief_save(actor=outsider, kernaktivitaet=proposal, data=complete_input())
-    assert not hasattr(Kernaktivitaet.objects.get(pk=proposal.pk), "steckbrief")
+            steckbrief_save(actor=outsider, kernaktivitaet=draft, data=complete_input())
+    assert not hasattr(Kernaktivitaet.objects.get(pk=draft.pk), "steckbrief")
 
 
 @pytest.mark.postgres
-def test_a_version_is_never_changed_or_deleted_even_by_sql(proposal, people):
-    steckbrief_save(actor=people.pg, kernaktivitaet=proposal, data=complete_input())
-    version = steckbrief_freeze(actor=people.pg, kernaktivitaet=proposal)
+def test_a_version_is_never_changed_or_deleted_even_by_sql(draft, people):
+    steckbrief_save(actor=people.pg, kernaktivitaet=draft, data=complete_input())
+    version = steckbrief_freeze(actor=people.pg, kernaktivitaet=draft)
     with pytest.raises(ValueError):
         version.save()
     with pytest.raises(ValueError):
@@ -163,7 +165,5 @@ def test_a_version_is_never_changed_or_deleted_even_by_sql(proposal, people):
         with pytest.raises(ProgrammingError, match="immutable"), transaction.atomic():
             connection.cursor().execute(statement, [version.pk])
     with pytest.raises(IntegrityError), transaction.atomic():
-        SteckbriefVersion.objects.create(
-            kernaktivitaet=proposal, nummer=1, inhalt={}, eingereicht_von=people.pg
-        )
+        SteckbriefVersion.objects.create(kernaktivitaet=draft, nummer=1, inhalt={}, eingereicht_von=people.pg)
     assert SteckbriefVersion.objects.get().inhalt == version.inhalt

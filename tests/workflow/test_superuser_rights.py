@@ -16,7 +16,7 @@ from viewflow.workflow.models import Task
 
 from core.errors import MovedOn, Refused
 from governance.models import AuditEvent, Kernaktivitaet, ResolutionResult, Statusbericht
-from tests.people import client_for
+from tests.people import client_for, propose
 from workflow import rights, selectors, services
 from workflow.reports import services as reporting
 from workflow.reports.selectors import statusbericht_to_review_list
@@ -92,7 +92,7 @@ def test_no_rule_grants_the_superuser_anything_without_a_role(action, admin, run
 def test_the_superuser_creates_no_proposal_without_a_role(admin, kompetenz):
     before = snapshot()
     with pytest.raises(Refused, match="Vorschläge legen Projektgruppen"):
-        services.kernaktivitaet_create_proposal(actor=admin, kompetenz=kompetenz, titel="Aus der Technik")
+        propose(actor=admin, kompetenz=kompetenz, titel="Aus der Technik")
     assert snapshot() == before
 
 

@@ -7,13 +7,13 @@ from django.utils import timezone
 
 from core.errors import Refused
 from governance.models import AuditEvent, KaStatus
-from tests.people import client_for, make_user
+from tests.people import client_for, make_user, propose
 from workflow import selectors, services
 from workflow.grants import kernaktivitaet_set_projektgruppe
 from workflow.models import Vertretung
 from workflow.rights import Action
 
-from .helpers import decide, last_event, open_task, status_of
+from .helpers import decide, last_event, open_task, status_of, submit
 
 
 def name_deputy(absent, deputy, *, days_from=-1, days_to=5):
@@ -124,15 +124,13 @@ def test_deputy_works_in_the_absent_persons_inbox(people, proposal, in_review):
 
 
 def test_deputy_of_project_group_lead_submits_on_their_behalf(people, kompetenz):
-    ka = services.kernaktivitaet_create_proposal(
-        actor=people.pg_other, kompetenz=kompetenz, titel="Vertreten"
-    )
+    ka = propose(actor=people.pg_other, kompetenz=kompetenz, titel="Vertreten")
     kernaktivitaet_set_projektgruppe(
         kernaktivitaet=ka, projektleitung=people.pg_other, mitglieder=[people.pg_other]
     )
     deputy = make_user("deputy")
     name_deputy(people.pg_other, deputy)
-    response = client_for(deputy).post(f"/vorschlaege/{ka.pk}/", {"op": "submit", "titel": ka.titel})
+    response = submit(deputy, ka)
     assert response.status_code == 302
     event = last_event(ka)
     assert (event.action, event.actor, event.on_behalf_of) == ("submit", deputy, people.pg_other)

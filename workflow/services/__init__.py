@@ -20,6 +20,15 @@ from .proposals import (
     proposal_editable,
     proposal_moved_on,
 )
+from .steckbrief import (
+    KennzahlInput,
+    MeilensteinInput,
+    RessourcenInput,
+    SteckbriefInput,
+    WirkungInput,
+    proposal_save,
+    steckbrief_save,
+)
 from .tasks import (
     OPEN,
     TASK_DONE,
@@ -36,7 +45,12 @@ __all__ = [
     "OPEN",
     "PROPOSAL_FIELDS",
     "TASK_DONE",
+    "KennzahlInput",
+    "MeilensteinInput",
     "Outcome",
+    "RessourcenInput",
+    "SteckbriefInput",
+    "WirkungInput",
     "dokument_remove",
     "dokument_upload",
     "kernaktivitaet_create_proposal",
@@ -50,6 +64,8 @@ __all__ = [
     "process_requesters",
     "proposal_editable",
     "proposal_moved_on",
+    "proposal_save",
+    "steckbrief_save",
     "task_claim",
     "task_decide",
     "task_principal",

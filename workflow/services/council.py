@@ -25,7 +25,9 @@ from governance.models import (
 
 from .. import lifecycle, rights
 from ..flows import KaDecisionFlow
+from ..grants import kernaktivitaet_grant_from_version
 from ..rights import Action
+from ..steckbrief_versions import steckbrief_versions_latest
 from .tasks import open_task, task_decide
 
 
@@ -205,13 +207,16 @@ def _record(
         paper=paper, meeting=meeting, agenda_item=agenda_item, organization=council
     )
     resolutions = []
+    versions = steckbrief_versions_latest([outcome.kernaktivitaet.pk for outcome in outcomes])
     for outcome in outcomes:
+        version = versions.get(outcome.kernaktivitaet.pk)
         resolution = Resolution.objects.create(
             consultation=consultation,
             kernaktivitaet=outcome.kernaktivitaet,
             result=outcome.result,
             resolution_text=outcome.resolution_text.strip(),
             deferred_to=outcome.deferred_to if outcome.result == ResolutionResult.DEFERRED else None,
+            steckbrief_version=version,
             recorded_by=actor,
         )
         if tranche is not None and outcome.result in ADOPTED_RESULTS:
@@ -240,5 +245,7 @@ def _record(
                 resolution=resolution,
                 task_data={"paper": paper.reference},
             )
+        if version is not None and outcome.result in ADOPTED_RESULTS:
+            kernaktivitaet_grant_from_version(kernaktivitaet=outcome.kernaktivitaet, version=version)
         resolutions.append(resolution)
     return resolutions

@@ -44,7 +44,16 @@ def _start(
 # ---------------------------------------------------------------------------------------------- proposals
 
 
-PROPOSAL_FIELDS = ("titel", "beschreibung", "smart_ziele", "geplanter_start", "geplantes_ende", "schwerpunkt")
+PROPOSAL_FIELDS = (
+    "titel",
+    "beschreibung",
+    "smart_ziele",
+    "geplanter_start",
+    "geplantes_ende",
+    "schwerpunkt",
+    "linienverantwortung",
+    "externe_partner",
+)
 
 
 def _next_code(kompetenz: Kompetenz) -> str:

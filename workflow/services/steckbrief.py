@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import Incomplete, Invalid, Refused
+from core.errors import Invalid, Refused
 from governance.models import (
     Kennzahl,
     Kernaktivitaet,
@@ -23,13 +23,16 @@ from governance.models import (
     Querschnittswirkung,
     Ressourcenjahr,
     Steckbrief,
-    SteckbriefVersion,
 )
-from governance.steckbrief import missing, snapshot, steckbrief_queryset, themen
 
 from .. import rights
 from ..rights import Action, User
-from .proposals import proposal_editable, proposal_moved_on
+from .proposals import (
+    kernaktivitaet_submit,
+    kernaktivitaet_update_proposal,
+    proposal_editable,
+    proposal_moved_on,
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ class SteckbriefInput:
     kennzahlen: list[KennzahlInput] = field(default_factory=list)
     meilensteine: list[MeilensteinInput] = field(default_factory=list)
     ressourcen: list[RessourcenInput] = field(default_factory=list)
+    projektleitung: User | None = None
+    mitglieder: list[User] = field(default_factory=list)
 
 
 def _checked(row: models.Model, prefix: str, exclude: list[str]) -> models.Model:
@@ -94,15 +99,17 @@ def _checked(row: models.Model, prefix: str, exclude: list[str]) -> models.Model
     return row
 
 
-def steckbrief_save(*, actor: User, kernaktivitaet: Kernaktivitaet, data: SteckbriefInput) -> Steckbrief:
+def steckbrief_save(
+    *, actor: User, kernaktivitaet: Kernaktivitaet, data: SteckbriefInput, on_behalf_of: Any = None
+) -> Steckbrief:
     """Save the Steckbrief of a proposal as it stands (a draft: missing parts are allowed); its lists are
     replaced as a whole, as the form sends them."""
     with transaction.atomic():
         ka = Kernaktivitaet.objects.select_for_update(of=("self",)).get(pk=kernaktivitaet.pk)
-        verdict = rights.may(actor, Action.EDIT, ka)
+        verdict = rights.may(actor, Action.EDIT, ka, on_behalf_of=on_behalf_of)
         if not verdict:
             raise Refused(verdict.message)
-        if not proposal_editable(actor=actor, ka=ka):
+        if not proposal_editable(actor=actor, ka=ka, on_behalf_of=on_behalf_of):
             raise proposal_moved_on(ka)
         themen = [wirkung.querschnittsthema.pk for wirkung in data.querschnittswirkungen]
         if len(set(themen)) != len(themen):
@@ -114,8 +121,10 @@ def steckbrief_save(*, actor: User, kernaktivitaet: Kernaktivitaet, data: Steckb
         profile.massnahmen = data.massnahmen
         profile.risiken = data.risiken
         profile.personal_vzae = data.personal_vzae
-        _checked(profile, "steckbrief", exclude=["kernaktivitaet"])
+        profile.projektleitung = data.projektleitung
+        _checked(profile, "steckbrief", exclude=["kernaktivitaet", "mitglieder"])
         profile.save()
+        profile.mitglieder.set(data.mitglieder)
         years = [item.jahr for item in data.ressourcen]
         if len(set(years)) != len(years):
             raise Invalid(_("Jedes Jahr wird nur einmal geplant."), field="ressourcen")
@@ -140,24 +149,22 @@ def steckbrief_save(*, actor: User, kernaktivitaet: Kernaktivitaet, data: Steckb
     return profile
 
 
-def steckbrief_freeze(*, actor: User, kernaktivitaet: Kernaktivitaet) -> SteckbriefVersion:
-    """Freeze the Steckbrief of a KA as its next numbered version, in the transaction of the submission that
-    calls it (which holds the KA's row lock, so the numbers follow each other). Refused with every missing
-    part when it is incomplete."""
-    ka = steckbrief_queryset().get(pk=kernaktivitaet.pk)
-    document = snapshot(ka)
-    problems = missing(document, themen())
-    if problems:
-        raise Incomplete(
-            _("Der Steckbrief ist noch nicht vollständig."),
-            [(problem.field, problem.message) for problem in problems],
+def proposal_save(
+    *,
+    actor: Any,
+    kernaktivitaet: Kernaktivitaet,
+    values: dict[str, Any],
+    steckbrief: SteckbriefInput,
+    submit: bool = False,
+    on_behalf_of: Any = None,
+) -> Kernaktivitaet:
+    """Save what the proposal page sends (the KA's fields and its Steckbrief) and, with ``submit``, submit
+    it: one transaction, so a submission refused for a missing part leaves nothing half-written."""
+    with transaction.atomic():
+        ka = kernaktivitaet_update_proposal(
+            actor=actor, kernaktivitaet=kernaktivitaet, on_behalf_of=on_behalf_of, **values
         )
-    last: Any = (
-        SteckbriefVersion.objects.filter(kernaktivitaet=ka)
-        .order_by("-nummer")
-        .values_list("nummer", flat=True)
-        .first()
-    )
-    return SteckbriefVersion.objects.create(
-        kernaktivitaet=ka, nummer=(last or 0) + 1, inhalt=document, eingereicht_von=actor
-    )
+        steckbrief_save(actor=actor, kernaktivitaet=ka, data=steckbrief, on_behalf_of=on_behalf_of)
+        if submit:
+            kernaktivitaet_submit(actor=actor, kernaktivitaet=ka, on_behalf_of=on_behalf_of)
+    return ka
