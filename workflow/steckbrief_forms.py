@@ -11,13 +11,14 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Incomplete, Invalid
 from core.forms import AccessibleFormMixin
 from core.widgets import DateInput, NumberInput, RadioSelect, Select, Textarea, TextInput
-from governance.inputs import LONG_TEXT_MAX, DateRangeValidator, TextField
+from governance.inputs import LONG_TEXT_MAX, DateRangeValidator, TextField, strict_int
 from governance.models import (
     Kernaktivitaet,
     Organisationseinheit,
@@ -59,6 +60,15 @@ class PersonChoiceField(forms.ModelChoiceField):
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.get_username()
+
+    def _check_values(self, value: Any) -> Any:
+        # A number beyond the database's integers fails its ``IN`` lookup on SQLite: an unknown choice.
+        for item in value:
+            if strict_int(str(item), minimum=1) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
+                )
+        return super()._check_values(value)
 
 
 class KaFieldsForm(ProposalForm):

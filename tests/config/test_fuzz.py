@@ -34,7 +34,7 @@ from viewflow.workflow.status import STATUS
 
 from governance.models import Dokument, Kernaktivitaet, Kompetenz, Statusbericht, StatusberichtState, Tranche
 from tests.otp import verify_second_factor
-from tests.people import make_ka, make_user
+from tests.people import make_ka, make_user, propose
 from workflow import services
 from workflow.flows import KaDecisionFlow
 from workflow.grants import kompetenz_set_verantwortliche
@@ -217,9 +217,9 @@ def world(db: None, settings: Any) -> World:
     kompetenz = Kompetenz.objects.create(key="fuzz", code="FUZ", name="Fuzzkompetenz", position=95)
     kompetenz_set_verantwortliche(kompetenz=kompetenz, users=[users["kompetenz"]])
     proposal = services.kernaktivitaet_create_proposal(actor=pg, kompetenz=kompetenz, titel="Entwurf")
-    in_review = services.kernaktivitaet_create_proposal(actor=pg, kompetenz=kompetenz, titel="In Prüfung")
+    in_review = propose(actor=pg, kompetenz=kompetenz, titel="In Prüfung")
     services.kernaktivitaet_submit(actor=pg, kernaktivitaet=in_review)
-    in_council = services.kernaktivitaet_create_proposal(actor=pg, kompetenz=kompetenz, titel="Im Rat")
+    in_council = propose(actor=pg, kompetenz=kompetenz, titel="Im Rat")
     services.kernaktivitaet_submit(actor=pg, kernaktivitaet=in_council)
     forward = _open(in_council, "zirkel_review")
     services.task_decide(actor=users["zirkel"], task_id=forward.pk, action="zirkel_forward", reason="ja")
@@ -546,8 +546,35 @@ FORMS: dict[str, Form] = {
             "op": ["save", "submit"],
             "titel": ["Radwege"],
             "beschreibung": ["Text"],
+            "smart_ziele": ["20 km bis 2028"],
             "geplanter_start": ["2027-01-01"],
             "geplantes_ende": ["2028-01-01"],
+            "ausgangslage": ["Lücken im Netz"],
+            "massnahmen": ["Bauen"],
+            "risiken": ["Preise"],
+            "personal_vzae": ["1.5", "0"],
+            "externe_partner": ["USB Bochum"],
+            **{
+                f"{prefix}-{name}": [value]
+                for prefix in ("kennzahlen", "meilensteine", "ressourcen")
+                for name, value in (("TOTAL_FORMS", "1"), ("INITIAL_FORMS", "0"), ("MAX_NUM_FORMS", "30"))
+            },
+            "kennzahlen-0-name": ["Radweg"],
+            "kennzahlen-0-einheit": ["km"],
+            "kennzahlen-0-ausgangswert": ["0"],
+            "kennzahlen-0-ausgangsdatum": ["2025-01-01"],
+            "kennzahlen-0-zielwert": ["20"],
+            "kennzahlen-0-zieldatum": ["2028-01-01"],
+            "kennzahlen-0-richtung": ["hoeher", "niedriger"],
+            "kennzahlen-0-datenquelle": ["Tiefbauamt"],
+            "kennzahlen-0-DELETE": ["", "on"],
+            "meilensteine-0-name": ["Planung"],
+            "meilensteine-0-geplant_am": ["2027-06-30"],
+            "ressourcen-0-jahr": ["2027"],
+            "ressourcen-0-kosten_eur": ["100000"],
+            "ressourcen-0-haushalt_eur": ["100000"],
+            "mitglieder": [str(w.users["projektgruppe"].pk)],
+            "projektleitung": [str(w.users["projektgruppe"].pk)],
         },
     ),
     "task_decide": Form(
@@ -706,6 +733,16 @@ def test_form_refuses_hostile_values_in_german_and_writes_nothing(
         ("proposal_create", {"geplantes_ende": "9999-12-31"}, "Bitte geben Sie ein Datum zwischen"),
         ("proposal_create", {"kompetenz": "9223372036854775808"}, "Bitte eine gültige Auswahl treffen"),
         ("proposal_create", {"form_key": "²"}, "Das Formular ist beschädigt"),
+        ("proposal_edit", {"ausgangslage": MEGABYTE}, "höchstens 10000 Zeichen"),
+        ("proposal_edit", {"kennzahlen-0-zielwert": "9" * 30}, "höchstens 18 Ziffern"),
+        ("proposal_edit", {"kennzahlen-0-zieldatum": "9999-12-31"}, "Bitte geben Sie ein Datum zwischen"),
+        ("proposal_edit", {"meilensteine-0-geplant_am": "0001-01-01"}, "Bitte geben Sie ein Datum zwischen"),
+        ("proposal_edit", {"meilensteine-0-name": "\x00"}, "Nullzeichen"),
+        ("proposal_edit", {"ressourcen-0-kosten_eur": "-1"}, "größer oder gleich 0"),
+        ("proposal_edit", {"ressourcen-0-jahr": "9223372036854775808"}, "kleiner oder gleich 2100"),
+        ("proposal_edit", {"kennzahlen-TOTAL_FORMS": "9223372036854775808"}, "höchstens 30"),
+        ("proposal_edit", {"mitglieder": "9223372036854775808"}, "ist kein gültiger Wert"),
+        ("proposal_edit", {"op": "submit", "ausgangslage": ""}, "Bitte beschreiben Sie die Ausgangslage."),
         ("task_decide", {"action": "zirkel_forward", "reason": "x" * 2001}, "höchstens 2000 Zeichen"),
         ("council", {"session_date": "9999-12-31"}, "Bitte geben Sie ein Datum zwischen"),
         ("council", {"paper_date": "0001-01-01"}, "Bitte geben Sie ein Datum zwischen"),
