@@ -39,6 +39,8 @@ from .selectors import (
     kompetenz_list_with_status_counts,
     querschnittsthema_counts_per_kompetenz,
     statusbericht_overdue_list,
+    steckbrief_version_list,
+    steckbrief_version_view,
     strategy_map,
     tranche_burnup,
 )
@@ -181,6 +183,8 @@ def kernaktivitaet_detail(request: HttpRequest, code: str) -> HttpResponse:
             "resolutions": list(ka.resolutions.all()),
             "statusberichte": list(ka.statusberichte.all()),
             "merged_in": list(ka.aufgenommene_kernaktivitaeten.all()),
+            "steckbrief": steckbrief_version_view(ka, internal=internal),
+            "steckbrief_versions": steckbrief_version_list(ka) if internal else [],
         },
     )
 

@@ -61,14 +61,14 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.get_username()
 
-    def _check_values(self, value: Any) -> Any:
+    def clean(self, value: Any) -> Any:
         # A number beyond the database's integers fails its ``IN`` lookup on SQLite: an unknown choice.
-        for item in value:
+        for item in value if isinstance(value, list | tuple) else []:
             if strict_int(str(item), minimum=1) is None:
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
                 )
-        return super()._check_values(value)
+        return super().clean(value)
 
 
 class KaFieldsForm(ProposalForm):

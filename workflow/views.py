@@ -18,6 +18,7 @@ from governance.models import AuditEvent, KaStatus, Kernaktivitaet, ResolutionRe
 from governance.selectors import (
     kernaktivitaet_internal_visible,
     kernaktivitaet_visible,
+    steckbrief_version_view,
     tranche_next_open,
 )
 from governance.steckbrief import missing, snapshot, steckbrief_queryset
@@ -175,6 +176,8 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
             "form": form,
             "history": _history(ka),
             "process": task.process.kaprocess,
+            # The version the decision is about, and after a return what changed since the one before.
+            "steckbrief": steckbrief_version_view(ka, internal=True, with_changes=True),
         },
         status=status,
     )

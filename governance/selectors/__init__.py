@@ -30,6 +30,7 @@ from .listing import (
     kernaktivitaet_page,
     kernaktivitaet_page_get,
 )
+from .steckbrief import VersionView, steckbrief_version_list, steckbrief_version_view
 from .visibility import (
     INTERNAL_READERS,
     PUBLIC_READERS,
@@ -57,6 +58,7 @@ __all__ = [
     "MapCell",
     "MapKa",
     "MapRow",
+    "VersionView",
     "dashboard_data_version",
     "dokument_get_visible",
     "dokument_list_visible",
@@ -74,6 +76,8 @@ __all__ = [
     "kompetenz_list_with_status_counts",
     "querschnittsthema_counts_per_kompetenz",
     "statusbericht_overdue_list",
+    "steckbrief_version_list",
+    "steckbrief_version_view",
     "strategy_map",
     "tranche_burnup",
     "tranche_next_open",
