@@ -169,6 +169,10 @@ class Kernaktivitaet(models.Model):
     vorschlag_schluessel = models.UUIDField(
         _("Formularschlüssel des Vorschlags"), null=True, blank=True, unique=True, editable=False
     )
+    # Written by ``make run``'s demo step only: an example a newcomer can open, never part of the strategy.
+    demo = models.BooleanField(
+        _("Beispieldaten"), default=False, editable=False, help_text=_("vom Demo-Start angelegt")
+    )
     erstellt_am = models.DateTimeField(_("erstellt am"), auto_now_add=True)
     geaendert_am = models.DateTimeField(_("geändert am"), auto_now=True)
 

@@ -20,6 +20,8 @@ from guardian.models import UserObjectPermission
 
 from governance.models import KaStatus, Kernaktivitaet, Kompetenz
 from governance.selectors import dashboard_data_version
+from governance.steckbrief import missing, steckbrief_queryset, themen
+from governance.steckbrief import snapshot as snapshot_of
 from workflow.grants import kernaktivitaet_set_projektgruppe, kompetenz_set_verantwortliche
 
 pytestmark = pytest.mark.django_db
@@ -65,8 +67,9 @@ def signed_in(client: Client) -> bool:
 
 
 def led_by(username: str) -> list[str]:
+    """The KA of the strategy this person leads (not the demo proposal, which its project group writes)."""
     return list(
-        Kernaktivitaet.objects.filter(projektleitung__username=username)
+        Kernaktivitaet.objects.filter(projektleitung__username=username, demo=False)
         .order_by("code")
         .values_list("code", flat=True)
     )
@@ -91,7 +94,8 @@ def test_second_start_keeps_sessions_and_changes_no_row() -> None:
     assert "angelegt" not in demo_second
     assert snapshot() == before
     assert dashboard_data_version(today=date.today()) == version  # cached dashboards stay valid
-    assert Kernaktivitaet.objects.count() == 65
+    assert Kernaktivitaet.objects.filter(demo=False).count() == 65
+    assert Kernaktivitaet.objects.filter(demo=True).count() == 1
     for username, client in clients.items():
         assert signed_in(client), f"{username} was signed out by the second start"
     assert clients["projektgruppe"].get("/aufgaben/", secure=True).status_code == 200
@@ -154,3 +158,16 @@ def test_an_existing_kompetenzverantwortliche_keeps_the_kompetenz(django_user_mo
     demo = django_user_model.objects.get(username="kompetenzverantwortliche")
     assert real.has_perm("governance.oversee_kompetenz", kompetenz)
     assert demo.has_perm("governance.oversee_kompetenz", kompetenz)
+
+
+def test_the_demo_proposal_has_a_complete_steckbrief_and_is_marked_as_demo_data() -> None:
+    _strategy, demo = start()
+    proposal = steckbrief_queryset().get(demo=True)
+    assert f"Beispielvorschlag {proposal.code}" in demo
+    assert proposal.status == KaStatus.PROPOSED and proposal.projektleitung.username == "projektgruppe"
+    assert missing(snapshot_of(proposal), themen()) == []
+    assert len(themen()) == 5  # every Querschnittsthema of the strategy is rated
+    page = Client()
+    page.force_login(proposal.projektleitung)
+    body = page.get(f"/vorschlaege/{proposal.pk}/", secure=True).content.decode()
+    assert "Beispieldaten" in body and "Der gespeicherte Entwurf ist vollständig" in body
