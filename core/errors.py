@@ -5,6 +5,8 @@ the form (``form_refusal``) or on the refusal page (``render_refusal``)."""
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -39,6 +41,18 @@ class MovedOn(Refused):
     """Someone else acted first: the object is no longer where the person saw it."""
 
     status_code = 409
+
+
+def model_checked(row: models.Model, *, exclude: list[str], prefix: str = "") -> None:
+    """The row's own validation (lengths, ranges, dates) as the domain's refusal, naming its first field as
+    the form names it (``prefix``: a formset row's, e.g. ``kennzahlen-0``)."""
+    try:
+        row.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+        name, messages = next(iter(errors.items()))
+        field = "-".join(part for part in (prefix, name or "") if part) or None
+        raise Invalid(ValidationError(messages).messages[0], field=field) from exc
 
 
 def form_refusal(form: forms.BaseForm, exc: Invalid) -> None:

@@ -482,8 +482,6 @@ class SteckbriefEditor:
 
     def _add(self, field: str | None, message: str) -> None:
         name = FORM_FIELDS.get(field or "", field or "")
-        if name.startswith("steckbrief-"):
-            name = name.removeprefix("steckbrief-")
         prefix, _sep, rest = name.partition("-")
         if prefix in self.formsets and rest:
             number, _sep, row_field = rest.partition("-")

@@ -4,11 +4,10 @@ stop or merge; each starts the flow's process."""
 import uuid
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import Invalid, MovedOn, Refused
+from core.errors import Invalid, MovedOn, Refused, model_checked
 from governance.models import (
     AuditEvent,
     KaStatus,
@@ -67,13 +66,7 @@ def _next_code(kompetenz: Kompetenz) -> str:
 
 
 def _full_clean(ka: Kernaktivitaet) -> None:
-    """The model's validation (lengths, date bounds) as the domain's refusal, naming the first field."""
-    try:
-        ka.full_clean(exclude=["code", "status", "ueberfuehrt_in", "projektgruppe"])
-    except ValidationError as exc:
-        errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
-        field, messages = next(iter(errors.items()))
-        raise Invalid(ValidationError(messages).messages[0], field=field) from exc
+    model_checked(ka, exclude=["code", "status", "ueberfuehrt_in", "projektgruppe"])
 
 
 def _created_with_key(actor: Any, form_key: uuid.UUID) -> Kernaktivitaet | None:

@@ -10,11 +10,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import Invalid, Refused
+from core.errors import Invalid, Refused, model_checked
 from governance.models import (
     Kennzahl,
     Kernaktivitaet,
@@ -87,15 +86,7 @@ class SteckbriefInput:
 
 
 def _checked(row: models.Model, prefix: str, exclude: list[str]) -> models.Model:
-    """The row's own validation (lengths, ranges, dates) as the domain's refusal, naming the field as the form
-    does (``kennzahlen-0-zielwert``)."""
-    try:
-        row.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
-        name, messages = next(iter(errors.items()))
-        where = f"{prefix}-{name}" if name else prefix
-        raise Invalid(ValidationError(messages).messages[0], field=where) from exc
+    model_checked(row, exclude=exclude, prefix=prefix)
     return row
 
 
@@ -122,7 +113,7 @@ def steckbrief_save(
         profile.risiken = data.risiken
         profile.personal_vzae = data.personal_vzae
         profile.projektleitung = data.projektleitung
-        _checked(profile, "steckbrief", exclude=["kernaktivitaet", "mitglieder"])
+        _checked(profile, "", exclude=["kernaktivitaet", "mitglieder"])
         profile.save()
         profile.mitglieder.set(data.mitglieder)
         years = [item.jahr for item in data.ressourcen]
