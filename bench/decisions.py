@@ -106,8 +106,10 @@ class Engine:
         """Proposals submitted and waiting in the Zirkel's queue, plus their council resolutions."""
         from governance.models import AgendaItem, Consultation, Gremium, Kompetenz, Meeting, Paper, Resolution
         from workflow import services
+        from workflow.examples import example_proposal
 
         self.round += 1
+        today = date.today()
         kompetenz = Kompetenz.objects.order_by("position").first()
         council = Gremium.objects.filter(art=Gremium.Art.RAT).first()
         assert kompetenz is not None and council is not None, (
@@ -130,7 +132,15 @@ class Engine:
             ka = services.kernaktivitaet_create_proposal(
                 actor=self.people["pg"], kompetenz=kompetenz, titel=f"Bench {self.round}/{i}"
             )
-            services.kernaktivitaet_submit(actor=self.people["pg"], kernaktivitaet=ka)
+            # Submitted with a complete Steckbrief, as every proposal is (its version 1 is frozen then).
+            values, steckbrief = example_proposal(kompetenz=kompetenz, lead=self.people["pg"], today=today)
+            services.proposal_save(
+                actor=self.people["pg"],
+                kernaktivitaet=ka,
+                values={**values, "titel": ka.titel},
+                steckbrief=steckbrief,
+                submit=True,
+            )
             resolution = Resolution.objects.create(
                 consultation=consultation,
                 kernaktivitaet=ka,

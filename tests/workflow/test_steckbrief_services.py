@@ -10,6 +10,7 @@ from django.db import IntegrityError, ProgrammingError, connection, transaction
 
 from core.errors import Incomplete, Invalid, Refused
 from governance.models import (
+    AuditEvent,
     Kennzahl,
     Kernaktivitaet,
     Organisationseinheit,
@@ -20,6 +21,7 @@ from governance.models import (
 from governance.steckbrief import changes
 from tests.people import People
 from workflow import services
+from workflow.flows import KaDecisionFlow
 from workflow.services.steckbrief import (
     KennzahlInput,
     MeilensteinInput,
@@ -167,3 +169,24 @@ def test_a_version_is_never_changed_or_deleted_even_by_sql(draft, people):
     with pytest.raises(IntegrityError), transaction.atomic():
         SteckbriefVersion.objects.create(kernaktivitaet=draft, nummer=1, inhalt={}, eingereicht_von=people.pg)
     assert SteckbriefVersion.objects.get().inhalt == version.inhalt
+
+
+@pytest.mark.parametrize(
+    ("risiken", "versions"), [("Fördermittel, Grunderwerb.", [1]), ("Baupreise.", [1, 2])]
+)
+def test_a_forwarding_freezes_a_new_version_only_when_the_zirkel_changed_the_steckbrief(
+    draft, people, risiken, versions
+):
+    steckbrief_save(actor=people.pg, kernaktivitaet=draft, data=complete_input())
+    services.kernaktivitaet_submit(actor=people.pg, kernaktivitaet=draft)
+    review = services.open_task(draft.pk, KaDecisionFlow.zirkel_review)
+    assert review is not None
+    # The Zirkel saves the Steckbrief during its review, changed or as it was.
+    steckbrief_save(actor=people.zirkel, kernaktivitaet=draft, data=complete_input(risiken=risiken))
+    services.task_decide(actor=people.zirkel, task_id=review.pk, action="zirkel_forward", reason="ja")
+    assert (
+        list(SteckbriefVersion.objects.filter(kernaktivitaet=draft).values_list("nummer", flat=True))
+        == versions
+    )
+    forwarded = AuditEvent.objects.get(kernaktivitaet=draft, action="zirkel_forward")
+    assert forwarded.data["steckbrief_version"] == versions[-1]

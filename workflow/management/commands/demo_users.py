@@ -1,5 +1,4 @@
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -9,16 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
-from governance.models import (
-    KaStatus,
-    Kernaktivitaet,
-    Kompetenz,
-    Organisationseinheit,
-    Querschnittsthema,
-    Richtung,
-    Wirkung,
-)
+from governance.models import KaStatus, Kernaktivitaet, Kompetenz
 from workflow import services
+from workflow.examples import EXAMPLE_TITLE, example_proposal
 from workflow.grants import kernaktivitaet_set_projektgruppe, kompetenz_set_verantwortliche
 from workflow.rights import Role
 
@@ -32,7 +24,6 @@ DEMO_USERNAMES = {
     Role.STRATEGIEBEIRAT: "strategiebeirat",
 }
 DEMO_KA_COUNT = 3
-DEMO_PROPOSAL_TITLE = "Beispiel: Radschnellweg Ruhr – Lückenschluss in Bochum"
 
 
 class Command(BaseCommand):
@@ -118,67 +109,9 @@ class Command(BaseCommand):
         it: a newcomer sees a full Steckbrief and can submit it. Made once; a second run leaves it alone."""
         if Kernaktivitaet.objects.filter(demo=True).exists():
             return []
-        ka = services.kernaktivitaet_create_proposal(
-            actor=lead, kompetenz=kompetenz, titel=DEMO_PROPOSAL_TITLE
-        )
+        ka = services.kernaktivitaet_create_proposal(actor=lead, kompetenz=kompetenz, titel=EXAMPLE_TITLE)
         # The mark is data of the example, not a step of the process: written once, beside the services.
         Kernaktivitaet.objects.filter(pk=ka.pk).update(demo=True)
-        today = date.today()
-        services.proposal_save(
-            actor=lead,
-            kernaktivitaet=ka,
-            values={
-                "titel": DEMO_PROPOSAL_TITLE,
-                "beschreibung": (
-                    "Zwischen Innenstadt und Ruhr-Universität fehlen 4,2 km einer durchgehenden, sicheren "
-                    "Radverbindung. Dieses Beispiel zeigt einen vollständigen Projektsteckbrief."
-                ),
-                "smart_ziele": (
-                    f"Bis Ende {today.year + 4} sind 4,2 km Radschnellweg gebaut und freigegeben; der "
-                    "Radverkehrsanteil an der Zählstelle Universitätsstraße steigt von 8 % auf 15 %."
-                ),
-                "schwerpunkt": kompetenz.schwerpunkte.order_by("position").first(),
-                "geplanter_start": date(today.year + 1, 1, 1),
-                "geplantes_ende": date(today.year + 4, 12, 31),
-                "linienverantwortung": Organisationseinheit.objects.order_by("art", "name").first(),
-                "externe_partner": "Regionalverband Ruhr, BOGESTRA",
-            },
-            steckbrief=services.SteckbriefInput(
-                ausgangslage="Der Radverkehr wächst, das Netz hat Lücken an drei Knotenpunkten.",
-                massnahmen="Planung und Planfeststellung, Ausschreibung, Bau in drei Abschnitten.",
-                risiken="Grunderwerb, Baupreise, Bewilligung der Fördermittel.",
-                personal_vzae=Decimal("1.5"),
-                projektleitung=lead,
-                mitglieder=[lead],
-                querschnittswirkungen=[
-                    services.WirkungInput(thema, Wirkung.POSITIV, "Sichere Wege für alle, weniger Verkehr.")
-                    for thema in Querschnittsthema.objects.order_by("position")
-                ],
-                kennzahlen=[
-                    services.KennzahlInput(
-                        name="Radverkehrsanteil an der Zählstelle Universitätsstraße",
-                        einheit="%",
-                        ausgangswert=Decimal(8),
-                        ausgangsdatum=date(today.year - 1, 12, 31),
-                        zielwert=Decimal(15),
-                        zieldatum=date(today.year + 4, 12, 31),
-                        richtung=Richtung.HOEHER,
-                        datenquelle="Dauerzählstellen des Tiefbauamts",
-                    )
-                ],
-                meilensteine=[
-                    services.MeilensteinInput("Planfeststellung abgeschlossen", date(today.year + 2, 6, 30)),
-                    services.MeilensteinInput("Radschnellweg freigegeben", date(today.year + 4, 10, 31)),
-                ],
-                ressourcen=[
-                    services.RessourcenInput(
-                        today.year + year,
-                        Decimal(cost),
-                        haushalt_eur=Decimal(cost) * 4 / 10,
-                        foerdermittel_eur=Decimal(cost) * 6 / 10,
-                    )
-                    for year, cost in ((1, 400_000), (2, 1_200_000), (3, 2_500_000), (4, 900_000))
-                ],
-            ),
-        )
+        values, steckbrief = example_proposal(kompetenz=kompetenz, lead=lead, today=date.today())
+        services.proposal_save(actor=lead, kernaktivitaet=ka, values=values, steckbrief=steckbrief)
         return [f"Beispielvorschlag {ka.code} mit vollständigem Steckbrief angelegt (Demo-Daten)."]
