@@ -237,6 +237,18 @@ def empty_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def german_until_asked_otherwise() -> Iterator[None]:
+    """Each test starts in the product's language. A page requested in English leaves English active in the
+    thread (the locale middleware activates a request's language and nothing resets it), and a later test of
+    the same worker then read English messages where it expected German ones."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def fast_password_hashing() -> None:
     """Accounts get passwords in many fixtures; the production hasher (PBKDF2, a million rounds) made that
