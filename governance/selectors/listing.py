@@ -10,6 +10,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -195,9 +196,10 @@ def kernaktivitaet_page_get(*, code: str, internal: bool) -> Kernaktivitaet:
         ),
         Prefetch(
             "resolutions",
-            queryset=Resolution.objects.select_related(*resolution_related).order_by(
-                "-consultation__meeting__start", "-pk"
-            ),
+            # The number of the Steckbrief version the council adopted, without its document.
+            queryset=Resolution.objects.select_related(*resolution_related)
+            .annotate(steckbrief_nummer=F("steckbrief_version__nummer"))
+            .order_by("-consultation__meeting__start", "-pk"),
         ),
         Prefetch("statusberichte", queryset=report_queryset),
         Prefetch(
