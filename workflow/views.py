@@ -387,6 +387,8 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "last_return": last_return,
             "problems": editor.summary(),
             "still_missing": missing_problems(still_missing),
+            # Once submitted, the page shows the version that was submitted.
+            "steckbrief": None if editable else steckbrief_version_view(ka, internal=True),
         },
         status=status,
     )
