@@ -10,8 +10,17 @@ from typing import Any
 
 import pytest
 
-from governance.models import KaStatus, Kernaktivitaet, Kompetenz, Statusbericht, StatusberichtState
-from tests.people import People
+from governance.models import (
+    KaStatus,
+    Kernaktivitaet,
+    Kompetenz,
+    Organisationseinheit,
+    Querschnittsthema,
+    Schwerpunkt,
+    Statusbericht,
+    StatusberichtState,
+)
+from tests.people import People, complete_steckbrief
 from workflow.reports.services import statusberichte_schedule
 from workflow.rights import User
 
@@ -190,9 +199,17 @@ def walk(driver: Mouse, people: People) -> None:
     driver.fill("SMARTe Ziele", "12 km Radschnellweg bis Ende 2028")
     driver.press("Vorschlag anlegen")
     page.wait_for_load_state()
+    ka = Kernaktivitaet.objects.get(titel=TITLE)
+    if isinstance(driver, Keyboard):
+        # Its Projektsteckbrief: filled in by mouse below and in test_steckbrief_walk.py; here as saved by the
+        # project group, and the page loaded again to show it.
+        complete_steckbrief(ka, lead=people.pg)
+        page.reload()
+    else:
+        fill_steckbrief(driver, ka, people.pg)
     driver.press("Speichern und beim Strategiezirkel einreichen")
     page.wait_for_load_state()
-    ka = Kernaktivitaet.objects.get(titel=TITLE)
+    ka.refresh_from_db()
     assert ka.status == KaStatus.ZIRKEL_REVIEW
 
     # 2. The Strategiezirkel forwards it with a recommendation.
@@ -254,6 +271,39 @@ def walk(driver: Mouse, people: People) -> None:
     bericht.refresh_from_db()
     assert bericht.state == StatusberichtState.ACCEPTED
     assert "Der Sachstandsbericht ist angenommen." in page.content()
+
+
+def fill_steckbrief(driver: Mouse, ka: Kernaktivitaet, lead: User) -> None:
+    """Every part of the Projektsteckbrief a submission needs, typed into the proposal page."""
+    page = driver.page
+    schwerpunkt = Schwerpunkt.objects.filter(kompetenz=ka.kompetenz).order_by("position").first()
+    office = Organisationseinheit.objects.order_by("art", "name").first()
+    assert schwerpunkt is not None and office is not None
+    driver.select("Schwerpunkt", schwerpunkt.name)
+    driver.fill("Ausgangslage", "Zwischen Bochum und Dortmund fehlt eine schnelle Radverbindung.")
+    driver.fill("Maßnahmen", "Planung, Ausschreibung, Bau.")
+    driver.fill("Risiken", "Lieferzeiten.")
+    driver.fill("Geplantes Ende", "2028-12-31")
+    for thema in Querschnittsthema.objects.order_by("position"):
+        page.locator(f"input[name='wirkung_{thema.pk}'][value='positiv']").check()
+        driver.fill(f"Begründung zu „{thema.name}“ in einem Satz", "Mehr Wege mit dem Rad.")
+    rows = {
+        "kennzahlen-0-name": "Radschnellweg",
+        "kennzahlen-0-einheit": "km",
+        "kennzahlen-0-ausgangswert": "0",
+        "kennzahlen-0-ausgangsdatum": "2025-01-01",
+        "kennzahlen-0-zielwert": "12",
+        "kennzahlen-0-zieldatum": "2028-12-31",
+        "kennzahlen-0-datenquelle": "Tiefbauamt",
+        "meilensteine-0-name": "Planfeststellung",
+        "meilensteine-0-geplant_am": "2027-06-30",
+        "ressourcen-0-jahr": "2027",
+        "ressourcen-0-kosten_eur": "2000000",
+    }
+    for name, value in rows.items():
+        page.locator(f"[name='{name}']").fill(value)
+    driver.select("Linienverantwortung", office.name)
+    driver.select("Projektleitung", lead.get_username())
 
 
 def _focus_in_group(driver: Keyboard, group: Any) -> Callable[[], bool]:
