@@ -35,6 +35,10 @@ pytestmark = pytest.mark.postgres
 # 20, plus the audit chain's two statements per event (lock the chain head, move it), plus the look-up of
 # the report an ending KA still owes (closed as "entfällt" in the same transaction).
 BUDGET = 23
+# A submission also freezes the Steckbrief into its next version: the latest version, the KA with the
+# Steckbrief, its five lists, the names of the Querschnittsthemen (what must be rated) and the version's row.
+FREEZE = 9
+BUDGETS = {"submit": 17 + FREEZE}
 
 
 def _fill(kompetenz, count):
@@ -145,7 +149,7 @@ def test_one_decision_within_budget_whatever_the_data_size(case, people, kompete
     _fill(kompetenz, 4990)
     assert Kernaktivitaet.objects.count() >= 5000
     large, large_sql = measure(*prepare(case, people, kompetenz, 2))
-    assert small <= BUDGET, "\n".join(small_sql)
+    assert small <= BUDGETS.get(case, BUDGET), "\n".join(small_sql)
     assert small == large, "\n".join(large_sql)
 
 
