@@ -24,6 +24,7 @@ from django.db.models import (
 from core.paging import page_number
 
 from ..models import (
+    AuditAction,
     AuditEvent,
     KaStatus,
     Kernaktivitaet,
@@ -255,4 +256,20 @@ def kernaktivitaet_lifecycle_steps(ka: Kernaktivitaet) -> list[LifecycleStep]:
             terminal=status in KaStatus.terminal(),
         )
         for position, status in enumerate(path)
+    ]
+
+
+# Events that tell of a document: the public reads them only for public documents.
+DOCUMENT_EVENTS = frozenset({AuditAction.DOCUMENT_UPLOAD, AuditAction.DOCUMENT_REMOVE})
+
+
+def kernaktivitaet_history(ka: Kernaktivitaet, *, internal: bool) -> list[AuditEvent]:
+    """The KA's audit events as its page lists them (read ``ka`` through ``kernaktivitaet_page_get``): the
+    public does not learn that an internal document was uploaded or removed."""
+    return [
+        event
+        for event in ka.audit_events.all()
+        if internal
+        or event.action not in DOCUMENT_EVENTS
+        or (isinstance(event.data, dict) and event.data.get("oeffentlich") is True)
     ]

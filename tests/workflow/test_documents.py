@@ -311,6 +311,23 @@ def test_an_internal_document_is_404_for_the_public_and_another_project_group(
         assert client_for(reader).get(download_url(running, internal)).status_code == 200
 
 
+def test_the_public_history_tells_only_of_public_documents(
+    storage: str, people: People, running: Kernaktivitaet, internal_and_public: tuple[Dokument, Dokument]
+) -> None:
+    internal, _public = internal_and_public
+    services.dokument_remove(actor=people.pg, dokument=internal)
+    public_history = Client().get(f"/kernaktivitaeten/{running.code}/").context["audit_events"]
+    assert [(e.action, e.data["oeffentlich"]) for e in public_history] == [("document_upload", True)]
+    internal_history = (
+        client_for(people.zirkel).get(f"/kernaktivitaeten/{running.code}/").context["audit_events"]
+    )
+    assert sorted(e.action for e in internal_history) == [
+        "document_remove",
+        "document_upload",
+        "document_upload",
+    ]
+
+
 def test_a_public_document_of_a_ka_in_preparation_is_404_for_the_public(
     storage: str, people: People, draft: Kernaktivitaet
 ) -> None:
