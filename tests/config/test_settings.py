@@ -84,8 +84,10 @@ def test_demo_users_creates_one_account_per_role(strategy, settings) -> None:
     own: QuerySet[Kernaktivitaet] = get_objects_for_user(
         users.get(username="projektgruppe"), "governance.report_kernaktivitaet", accept_global_perms=False
     )
-    assert own.count() == 3
-    assert set(own.values_list("status", flat=True)) == {KaStatus.RUNNING}
+    # Three running KA of the strategy to report on, and the demo proposal the project group writes.
+    assert own.count() == 4
+    assert set(own.filter(demo=False).values_list("status", flat=True)) == {KaStatus.RUNNING}
+    assert own.filter(demo=True, status=KaStatus.PROPOSED).count() == 1
     kv = users.get(username="kompetenzverantwortliche")
     assert kv.has_perm("governance.oversee_kompetenz", Kompetenz.objects.get(position=1))
     assert not kv.has_perm("governance.oversee_kompetenz", Kompetenz.objects.get(position=2))
