@@ -51,9 +51,9 @@ def _reachable(url: str) -> bool:
         return False
 
 
-# Integration runs with real worker processes take minutes; CI runs them, a developer's `make test` on
-# request (RUN_SLOW=1) so that it stays within a few minutes. The extended fuzz (thousands of hostile
-# requests, tens of minutes) runs only when asked for with FUZZ_HEAVY=1.
+# Integration runs with real worker processes take minutes, the Steckbrief's browser walk most of one; CI
+# runs them, a developer's `make test` on request (RUN_SLOW=1) so that it stays within a few minutes. The
+# extended fuzz (thousands of hostile requests, tens of minutes) runs only when asked for with FUZZ_HEAVY=1.
 RUN_SLOW = IN_CI or os.environ.get("RUN_SLOW", "").lower() in {"1", "true", "yes"}
 RUN_FUZZ_HEAVY = os.environ.get("FUZZ_HEAVY", "").lower() in {"1", "true", "yes"}
 

@@ -33,7 +33,8 @@ from tests.e2e.test_walk import Mouse, open_task
 from tests.people import People
 from workflow.rights import User
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The longest walk of the suite (about 45 s): CI runs it on PostgreSQL, a developer with RUN_SLOW=1.
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 TITLE = "Fahrradparkhäuser an den Bahnhöfen"
 REASON = "Die Risiken sind unvollständig."
