@@ -150,7 +150,8 @@ def test_the_whole_path_with_a_complete_steckbrief(people, draft, themen):
     task = open_task(ka, "council_record")
     assert council(people.ratsbuero, [task], {task.pk: {"result": "adopted"}}).status_code == 302
     assert status_of(ka) == KaStatus.RUNNING
-    assert Resolution.objects.get(kernaktivitaet=ka).steckbrief_version.nummer == 2
+    adopted = Resolution.objects.get(kernaktivitaet=ka).steckbrief_version
+    assert adopted is not None and adopted.nummer == 2
     ka_page = client_for(people.zirkel).get(f"/kernaktivitaeten/{ka.code}/").content.decode()
     assert "über Fassung 2 des Steckbriefs" in ka_page and "Projektsteckbrief, Fassung 2" in ka_page
     named = AuditEvent.objects.filter(
