@@ -1,7 +1,8 @@
 """A proposal's Projektsteckbrief through the pages in a real browser: written half-way and saved, what is
 missing listed and linked, a refused submission that writes nothing, completed and submitted, returned by
-the Strategiezirkel with a reason and a comment, changed and resubmitted, the change shown to the Zirkel
-field by field, approved and adopted, and the adopted version on the KA page.
+the Strategiezirkel with a reason and a comment, changed (a text, and one member fewer) and resubmitted,
+exactly those changes shown to the Zirkel field by field, approved and adopted, the adopted version on the
+KA page, and the project group's rights with the people that version names.
 
 The walk runs in German. Every state it reaches (the empty draft, the list of what is missing, the error
 summary of a refused submission, the discussion with comments, the review page with the changes, the KA page
@@ -30,8 +31,9 @@ from governance.models import (
 )
 from tests.e2e.conftest import axe_violations, format_violations, watch_csp
 from tests.e2e.test_walk import Mouse, open_task
-from tests.people import People
-from workflow.rights import User
+from tests.people import People, make_user
+from workflow import rights
+from workflow.rights import Action, Role, User
 
 # The longest walk of the suite (about 45 s): CI runs it on PostgreSQL, a developer with RUN_SLOW=1.
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -130,6 +132,8 @@ def test_steckbrief_from_the_draft_to_the_adopted_version(
     office = Organisationseinheit.objects.order_by("art", "name").first()
     themen = list(Querschnittsthema.objects.order_by("position"))
     assert schwerpunkt is not None and office is not None and len(themen) == 5
+    # A colleague the first version names in the project group and the second no longer does.
+    colleague = make_user("kollege", Role.PROJEKTGRUPPE)
 
     # 1. The project group creates the proposal: an empty Steckbrief, everything still missing.
     sign_in(page, live_server, people.pg)
@@ -230,7 +234,7 @@ def test_steckbrief_from_the_draft_to_the_adopted_version(
     driver.select("Linienverantwortung", office.name)
     driver.select("Projektleitung", people.pg.get_username())
     page.get_by_label(re.compile("^Mitglieder der Projektgruppe")).select_option(
-        label=[people.pg.get_username(), people.pg_member.get_username()]
+        label=[people.pg.get_username(), people.pg_member.get_username(), colleague.get_username()]
     )
     driver.press("Speichern und beim Strategiezirkel einreichen")
     ka.refresh_from_db()
@@ -264,6 +268,9 @@ def test_steckbrief_from_the_draft_to_the_adopted_version(
     assert_accessible(english.open(page), "the proposal page after a return, with a comment")
     assert driver.page.get_by_label("Risiken").input_value() == RISKS
     driver.fill("Risiken", RISKS_CHANGED)
+    page.get_by_label(re.compile("^Mitglieder der Projektgruppe")).select_option(
+        label=[people.pg.get_username(), people.pg_member.get_username()]
+    )
     driver.press("Speichern und beim Strategiezirkel einreichen")
     ka.refresh_from_db()
     assert ka.status == KaStatus.ZIRKEL_REVIEW, page.locator("main").inner_text()
@@ -279,10 +286,13 @@ def test_steckbrief_from_the_draft_to_the_adopted_version(
     expect(page.locator("#steckbrief-heading")).to_have_text("Projektsteckbrief, Fassung 2")
     expect(page.locator("#changes-heading")).to_have_text("Geändert gegenüber Fassung 1")
     changes = page.locator(".steckbrief-changes > li")
-    expect(changes).to_have_count(1)
-    expect(changes.locator("> .kern-label")).to_have_text("Risiken")
-    expect(changes.locator("del")).to_have_text(f"entfernt: {RISKS}")
-    expect(changes.locator("ins")).to_have_text(f"neu: {RISKS_CHANGED}")
+    expect(changes).to_have_count(2)
+    expect(changes.locator("> .kern-label")).to_have_text(["Risiken", "Mitglieder der Projektgruppe"])
+    risks, members = changes.nth(0), changes.nth(1)
+    expect(risks.locator("del")).to_have_text(f"entfernt: {RISKS}")
+    expect(risks.locator("ins")).to_have_text(f"neu: {RISKS_CHANGED}")
+    expect(members.locator("del")).to_have_text(f"entfernt: {colleague.get_username()}")
+    expect(members.locator("ins")).to_have_count(0)
     expect(page.locator("#diskussion ~ ol")).to_contain_text(COMMENT)
     assert_accessible(page, "the review page with the changes and the discussion")
     assert_accessible(english.open(page), "the review page with the changes and the discussion")
@@ -310,6 +320,10 @@ def test_steckbrief_from_the_draft_to_the_adopted_version(
     driver.press("Ratsbeschluss speichern")
     ka.refresh_from_db()
     assert ka.status == KaStatus.RUNNING
+    # The people of the adopted version hold the project group's rights; the colleague removed does not.
+    for member in (people.pg, people.pg_member):
+        assert rights.may(member, Action.SUBMIT_REPORT, ka), member
+    assert not rights.may(colleague, Action.SUBMIT_REPORT, ka)
 
     # 9. The KA page shows the adopted version, its whole text behind a summary.
     page.goto(f"/kernaktivitaeten/{ka.code}/")
