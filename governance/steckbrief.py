@@ -53,7 +53,8 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _person(user: Any) -> str:
+def person_name(user: Any) -> str:
+    """How pages and versions name a person: the full name, else the user name."""
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
@@ -126,8 +127,8 @@ def snapshot(ka: Kernaktivitaet) -> dict[str, Any]:
         ],
         "personal_vzae": _text(profile.personal_vzae) if profile else "",
         "linienverantwortung": ka.linienverantwortung.name if ka.linienverantwortung else "",
-        "projektleitung": _person(lead),
-        "projektgruppe": sorted(_person(member) for member in members),
+        "projektleitung": person_name(lead),
+        "projektgruppe": sorted(person_name(member) for member in members),
         "partner": ka.externe_partner,
         "projektleitung_id": lead.pk if lead else None,
         "projektgruppe_ids": [member.pk for member in members],

@@ -27,7 +27,7 @@ from governance.models import (
     Steckbrief,
     Wirkung,
 )
-from governance.steckbrief import FIELDS, Missing
+from governance.steckbrief import FIELDS, Missing, person_name
 
 from .forms import ProposalForm
 from .services.steckbrief import (
@@ -54,12 +54,12 @@ def _people() -> Any:
 
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return person_name(obj)
 
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return person_name(obj)
 
     def clean(self, value: Any) -> Any:
         # A number beyond the database's integers fails its ``IN`` lookup on SQLite: an unknown choice.
